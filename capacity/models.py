@@ -1,0 +1,1 @@
+"""Supply against demand: appointments, rollups and scenarios arrive with the capacity issue."""

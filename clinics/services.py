@@ -1,0 +1,565 @@
+"""Writes to the clinic network: one function per use case, atomic, validated by the models."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, time
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from clinics import compute, demo, network, tasks
+from clinics.models import (
+    Clinic,
+    ClinicHours,
+    Closure,
+    NetworkImport,
+    Organization,
+    Provider,
+    ProviderAbsence,
+    Region,
+    ScheduleTemplate,
+    ServiceLine,
+    TemplateAssignment,
+    TemplateBlock,
+    User,
+    VisitType,
+)
+from growthplan import roles
+
+logger = logging.getLogger(__name__)
+M = TypeVar("M", bound=models.Model)
+
+# model field -> network file key, where they differ
+FILE_KEYS: dict[type[models.Model], dict[str, str]] = {
+    VisitType: {"is_new_patient": "new_patient"},
+    TemplateAssignment: {"starts_on": "from", "ends_on": "to"},
+    ProviderAbsence: {"starts_on": "from", "ends_on": "to"},
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Single records (API, forms): validate with the model's rules, then save.
+
+
+@transaction.atomic
+def record_save(*, instance: M, data: Mapping[str, Any]) -> M:
+    """Set `data` on `instance`, validate every rule of the model, save; raises ValidationError."""
+    m2m = {k: v for k, v in data.items() if _is_m2m(instance, k)}
+    for name, value in data.items():
+        if name not in m2m:
+            setattr(instance, name, value)
+    instance.full_clean()
+    instance.save()
+    for name, value in m2m.items():
+        getattr(instance, name).set(value)
+    logger.info("record.saved", extra={"model": instance._meta.label, "pk": instance.pk})
+    return instance
+
+
+@transaction.atomic
+def record_delete(*, instance: models.Model) -> None:
+    """Delete a record; a record still referenced raises ProtectedError (answered as 409)."""
+    instance.delete()
+
+
+def _is_m2m(instance: models.Model, name: str) -> bool:
+    try:
+        return instance._meta.get_field(name).many_to_many
+    except Exception:
+        return False
+
+
+@transaction.atomic
+def clinic_save(
+    *,
+    clinic: Clinic,
+    data: Mapping[str, Any],
+    hours: Mapping[int, tuple[time, time]] | None = None,
+) -> Clinic:
+    """Save a clinic and, when given, replace its opening hours (weekday -> opens, closes)."""
+    clinic = record_save(instance=clinic, data=data)
+    if hours is not None:
+        errors: dict[str, list[str]] = {}
+        clinic.hours.all().delete()
+        for weekday, (opens, closes) in sorted(hours.items()):
+            row = ClinicHours(clinic=clinic, weekday=weekday, opens=opens, closes=closes)
+            try:
+                row.full_clean()
+            except ValidationError as exc:
+                errors.setdefault("hours", []).extend(
+                    f"{compute.WEEKDAYS[weekday]}: {m}" for m in exc.messages
+                )
+                continue
+            row.save()
+        if errors:
+            raise ValidationError(errors)
+    return clinic
+
+
+@transaction.atomic
+def template_save(
+    *, template: ScheduleTemplate, data: Mapping[str, Any], blocks: Sequence[Mapping] | None = None
+) -> ScheduleTemplate:
+    """Save a template and, when given, replace its blocks; a change of blocks raises the version.
+
+    Each block is a mapping of weekday, start, end and visit_type (a VisitType or None).
+    """
+    is_new = template.pk is None
+    template = record_save(instance=template, data=data)
+    if blocks is None:
+        return template
+    candidate = [
+        compute.Block(
+            b["weekday"],
+            b["start"],
+            b["end"],
+            b["visit_type"].minutes if b.get("visit_type") else None,
+            b["visit_type"].code if b.get("visit_type") else None,
+        )
+        for b in blocks
+    ]
+    problems = compute.block_problems(candidate)
+    if problems:
+        raise ValidationError(
+            {"blocks": [f"block {p.index + 1} ({p.field}): {p.message}" for p in problems]}
+        )
+    current = sorted(b.as_block() for b in template.blocks.select_related("visit_type"))
+    if sorted(candidate, key=_block_key) == sorted(current, key=_block_key):
+        return template
+    template.blocks.all().delete()
+    TemplateBlock.objects.bulk_create(
+        TemplateBlock(
+            template=template,
+            weekday=b["weekday"],
+            start=b["start"],
+            end=b["end"],
+            visit_type=b.get("visit_type"),
+        )
+        for b in blocks
+    )
+    if not is_new:
+        ScheduleTemplate.objects.filter(pk=template.pk).update(version=models.F("version") + 1)
+        template.refresh_from_db(fields=["version"])
+    _assignments_revalidate(TemplateAssignment.objects.filter(template=template), "blocks")
+    return template
+
+
+def _block_key(b: compute.Block) -> tuple:
+    return (b.weekday, b.start, b.end, b.visit_type or "")
+
+
+def _assignments_revalidate(assignments: Iterable[TemplateAssignment], field: str) -> None:
+    """A template or clinic change must not break the assignments that use it."""
+    errors = []
+    for assignment in assignments.select_related("provider", "clinic", "template"):
+        try:
+            assignment.full_clean()
+        except ValidationError as exc:
+            errors.extend(f"{assignment}: {m}" for m in exc.messages)
+    if errors:
+        raise ValidationError({field: errors})
+
+
+# ---------------------------------------------------------------------------------------------
+# The network file
+
+
+def network_import(*, document: Any, dry_run: bool = False) -> dict[str, dict[str, int]]:
+    """Apply a network file in one transaction: all of it, or nothing.
+
+    Records are matched by code (NPI for providers) and updated in place; the children a file
+    lists for a record (hours, blocks, assignments, absences, closures) replace that record's.
+    Records the file does not mention stay as they are. Raises NetworkFileError naming the
+    JSON path of every problem. Returns counts of created / updated / unchanged per kind.
+    """
+    parsed = network.read(document)
+    with transaction.atomic():
+        applier = _NetworkApplier()
+        applier.apply(parsed)
+        if applier.problems:
+            raise network.NetworkFileError(applier.problems)
+        if dry_run:
+            transaction.set_rollback(True)
+    logger.info("network.imported", extra={"dry_run": dry_run, "summary": applier.summary()})
+    return applier.summary()
+
+
+class _NetworkApplier:
+    def __init__(self) -> None:
+        self.problems: list[tuple[str, str]] = []
+        self.counts: dict[str, Counter] = defaultdict(Counter)
+        self.refs: dict[type, dict[str, Any]] = defaultdict(dict)
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        return {
+            kind: {what: n for what, n in sorted(c.items()) if n}
+            for kind, c in sorted(self.counts.items())
+        }
+
+    def fail(self, path: str, message: str) -> None:
+        self.problems.append((path, message))
+
+    def valid(self, obj: models.Model, path: str, exclude: Iterable[str] = ()) -> bool:
+        try:
+            obj.full_clean(exclude=list(exclude))
+        except ValidationError as exc:
+            keys = FILE_KEYS.get(type(obj), {})
+            for name, messages in exc.message_dict.items():
+                where = path if name == NON_FIELD_ERRORS else f"{path}.{keys.get(name, name)}"
+                for message in messages:
+                    self.fail(where, message)
+            return False
+        return True
+
+    def ref(
+        self, model: type[M], key: str | None, path: str, label: str, by: str = "code"
+    ) -> M | None:
+        if key is None:
+            return None
+        cache = self.refs[model]
+        if key not in cache:
+            cache[key] = model.objects.filter(**{by: key}).first()
+        if cache[key] is None:
+            self.fail(path, f"unknown {label} {key!r}")
+        return cache[key]
+
+    def upsert(
+        self, kind: str, model: type[M], lookup: dict[str, Any], values: dict[str, Any], path: str
+    ) -> M | None:
+        obj = model.objects.filter(**lookup).first()
+        created = obj is None
+        if created:
+            obj = model(**lookup)
+        changed = created or any(getattr(obj, k) != v for k, v in values.items())
+        for name, value in values.items():
+            setattr(obj, name, value)
+        if not self.valid(obj, path):
+            return None
+        if changed:
+            obj.save()
+        self.counts[kind]["created" if created else "updated" if changed else "unchanged"] += 1
+        self.refs[model][next(iter(lookup.values()))] = obj
+        return obj
+
+    def replace(
+        self,
+        kind: str,
+        existing: models.QuerySet,
+        rows: list[tuple[str, models.Model]],
+        key: Any,
+    ) -> None:
+        """Make `existing` equal `rows` (path, unsaved instance); unchanged rows are not written."""
+        current = list(existing)
+        if sorted(map(key, current)) == sorted(key(obj) for _, obj in rows):
+            for obj in current:  # still valid against what else this file changed?
+                path = next(p for p, new in rows if key(new) == key(obj))
+                self.valid(obj, path)
+            self.counts[kind]["unchanged"] += len(current)
+            return
+        existing.delete()
+        for path, obj in rows:
+            if self.valid(obj, path):
+                obj.save()
+                self.counts[kind]["created"] += 1
+        self.counts[kind]["deleted"] += len(current)
+
+    def apply(self, doc: dict[str, Any]) -> None:
+        for s in doc["service_lines"]:
+            self.upsert(
+                "service_lines",
+                ServiceLine,
+                {"code": s["code"]},
+                {"name": s["name"], "followup_profile": s["followup_profile"]},
+                s["path"],
+            )
+        for v in doc["visit_types"]:
+            line = self.ref(
+                ServiceLine, v["service_line"], f"{v['path']}.service_line", "service line"
+            )
+            if line is None:
+                continue
+            self.upsert(
+                "visit_types",
+                VisitType,
+                {"code": v["code"]},
+                {
+                    "name": v["name"],
+                    "minutes": v["minutes"],
+                    "is_new_patient": v["new_patient"],
+                    "service_line": line,
+                    "credentials": v["credentials"],
+                },
+                v["path"],
+            )
+        file_clinics: list[Clinic] = []
+        for o in doc["organizations"]:
+            org = self.upsert(
+                "organizations", Organization, {"code": o["code"]}, {"name": o["name"]}, o["path"]
+            )
+            if org is None:
+                continue
+            for g in o["regions"]:
+                region = self.upsert(
+                    "regions",
+                    Region,
+                    {"code": g["code"]},
+                    {"name": g["name"], "organization": org},
+                    g["path"],
+                )
+                if region is None:
+                    continue
+                for c in g["clinics"]:
+                    clinic = self.clinic(c, region)
+                    if clinic is not None:
+                        file_clinics.append(clinic)
+        for t in doc["templates"]:
+            self.template(t)
+        for p in doc["providers"]:
+            self.provider(p)
+        self.closures(doc["closures"], file_clinics)
+
+    def clinic(self, c: dict[str, Any], region: Region) -> Clinic | None:
+        values = {
+            "name": c["name"],
+            "region": region,
+            "timezone": c["timezone"],
+            "exam_rooms": c["exam_rooms"],
+        }
+        for key in ("rooms_per_provider", "target_utilization"):
+            if c[key] is not None:
+                values[key] = c[key]
+        clinic = self.upsert("clinics", Clinic, {"code": c["code"]}, values, c["path"])
+        if clinic is None:
+            return None
+        lines = [
+            self.ref(ServiceLine, code, f"{c['path']}.service_lines[{i}]", "service line")
+            for i, code in enumerate(c["service_lines"] or [])
+        ]
+        if None not in lines and {sl.pk for sl in lines} != set(
+            clinic.service_lines.values_list("pk", flat=True)
+        ):
+            clinic.service_lines.set(lines)
+        rows = [
+            (
+                f"{c['path']}.hours.{compute.WEEKDAYS[d]}",
+                ClinicHours(clinic=clinic, weekday=d, opens=opens, closes=closes),
+            )
+            for d, (opens, closes) in sorted(c["hours"].items())
+        ]
+        self.replace(
+            "clinic_hours", clinic.hours.all(), rows, key=lambda h: (h.weekday, h.opens, h.closes)
+        )
+        return clinic
+
+    def template(self, t: dict[str, Any]) -> None:
+        visit_types = [
+            self.ref(VisitType, b["visit_type"], f"{b['path']}.visit_type", "visit type")
+            for b in t["blocks"]
+        ]
+        if any(
+            b["visit_type"] is not None and vt is None
+            for b, vt in zip(t["blocks"], visit_types, strict=True)
+        ):
+            return
+        blocks = [
+            compute.Block(
+                b["weekday"],
+                b["start"],
+                b["end"],
+                vt.minutes if vt else None,
+                vt.code if vt else None,
+            )
+            for b, vt in zip(t["blocks"], visit_types, strict=True)
+        ]
+        block_problems = compute.block_problems(blocks)
+        for p in block_problems:
+            self.fail(f"{t['blocks'][p.index]['path']}.{p.field}", p.message)
+        template = self.upsert(
+            "templates", ScheduleTemplate, {"code": t["code"]}, {"name": t["name"]}, t["path"]
+        )
+        if template is None or block_problems:
+            return
+        current = sorted(
+            (b.as_block() for b in template.blocks.select_related("visit_type")), key=_block_key
+        )
+        if current == sorted(blocks, key=_block_key):
+            return
+        had_blocks = bool(current)
+        template.blocks.all().delete()
+        TemplateBlock.objects.bulk_create(
+            TemplateBlock(
+                template=template,
+                weekday=b["weekday"],
+                start=b["start"],
+                end=b["end"],
+                visit_type=vt,
+            )
+            for b, vt in zip(t["blocks"], visit_types, strict=True)
+        )
+        if had_blocks:
+            ScheduleTemplate.objects.filter(pk=template.pk).update(version=models.F("version") + 1)
+            self.counts["templates"]["new_version"] += 1
+
+    def provider(self, p: dict[str, Any]) -> None:
+        line = self.ref(ServiceLine, p["service_line"], f"{p['path']}.service_line", "service line")
+        if line is None:
+            return
+        provider = self.upsert(
+            "providers",
+            Provider,
+            {"npi": p["npi"]},
+            {
+                "name": p["name"],
+                "credential": p["credential"],
+                "service_line": line,
+                "fte": p["fte"],
+                "hired_on": p["hired_on"],
+                "left_on": p["left_on"],
+            },
+            p["path"],
+        )
+        if provider is None:
+            return
+        rows = []
+        for a in p["assignments"]:
+            clinic = self.ref(Clinic, a["clinic"], f"{a['path']}.clinic", "clinic")
+            template = self.ref(
+                ScheduleTemplate, a["template"], f"{a['path']}.template", "template"
+            )
+            if clinic is not None and template is not None:
+                rows.append(
+                    (
+                        a["path"],
+                        TemplateAssignment(
+                            provider=provider,
+                            clinic=clinic,
+                            template=template,
+                            weekdays=a["weekdays"],
+                            starts_on=a["from"],
+                            ends_on=a["to"],
+                        ),
+                    )
+                )
+        self.replace(
+            "assignments",
+            provider.assignments.all(),
+            rows,
+            key=lambda a: (
+                a.clinic_id,
+                a.template_id,
+                tuple(a.weekdays),
+                a.starts_on,
+                a.ends_on or a.starts_on.max,
+            ),
+        )
+        if rows and provider.home_clinic_id not in {a.clinic_id for _, a in rows}:
+            provider.home_clinic = min(rows, key=lambda r: r[1].starts_on)[1].clinic
+            provider.save(update_fields=["home_clinic"])
+        self.replace(
+            "absences",
+            provider.absences.all(),
+            [
+                (
+                    a["path"],
+                    ProviderAbsence(
+                        provider=provider, starts_on=a["from"], ends_on=a["to"], reason=a["reason"]
+                    ),
+                )
+                for a in p["absences"]
+            ],
+            key=lambda a: (a.starts_on, a.ends_on, a.reason),
+        )
+
+    def closures(self, items: list[dict[str, Any]], file_clinics: list[Clinic]) -> None:
+        by_clinic: dict[int, list[tuple[str, Closure]]] = {c.pk: [] for c in file_clinics}
+        clinics = {c.pk: c for c in file_clinics}
+        seen: dict[tuple, str] = {}
+        for c in items:
+            clinic = self.ref(Clinic, c["clinic"], f"{c['path']}.clinic", "clinic")
+            if clinic is None:
+                continue
+            key = (clinic.code, c["date"], c["start"])
+            if key in seen:
+                self.fail(
+                    f"{c['path']}.date",
+                    f"{clinic.code} is already closed on {c['date']} by {seen[key]}",
+                )
+                continue
+            seen[key] = c["path"]
+            clinics[clinic.pk] = clinic
+            by_clinic.setdefault(clinic.pk, []).append(
+                (
+                    c["path"],
+                    Closure(
+                        clinic=clinic,
+                        date=c["date"],
+                        start=c["start"],
+                        end=c["end"],
+                        reason=c["reason"],
+                    ),
+                )
+            )
+        for pk, rows in by_clinic.items():
+            self.replace(
+                "closures",
+                clinics[pk].closures.all(),
+                rows,
+                key=lambda c: (c.date, c.start or time.min, c.end or time.min, c.reason),
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# Network imports from the browser, run by Celery
+
+
+@transaction.atomic
+def network_import_create(
+    *, document: Any, filename: str, dry_run: bool, user: User
+) -> NetworkImport:
+    """Queue a network file for validation (dry run) or import by a Celery worker."""
+    job = NetworkImport.objects.create(
+        document=document, filename=filename, dry_run=dry_run, created_by=user
+    )
+    tasks.network_import_run.delay_on_commit(job.pk)
+    return job
+
+
+def network_import_run(*, job: NetworkImport) -> NetworkImport:
+    """Run a queued import once; a rerun of a finished job changes nothing."""
+    if job.status in (NetworkImport.Status.SUCCEEDED, NetworkImport.Status.FAILED):
+        return job
+    job.status, job.started_at = NetworkImport.Status.RUNNING, timezone.now()
+    job.save(update_fields=["status", "started_at"])
+    try:
+        job.summary = network_import(document=job.document, dry_run=job.dry_run)
+        job.status, job.problems = NetworkImport.Status.SUCCEEDED, []
+    except network.NetworkFileError as exc:
+        job.status = NetworkImport.Status.FAILED
+        job.problems = [{"path": path, "message": message} for path, message in exc.problems]
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "summary", "problems", "finished_at"])
+    return job
+
+
+# ---------------------------------------------------------------------------------------------
+# Demo
+
+
+@transaction.atomic
+def demo_seed(*, clinics: int, seed: int, today: date) -> dict[str, dict[str, int]]:
+    """Load the demo network and its users; running it again updates in place."""
+    summary = network_import(document=demo.demo_network(clinics=clinics, seed=seed, today=today))
+    for username, password, role, full_name in demo.DEMO_USERS:
+        user, _ = User.objects.get_or_create(username=username)
+        user.first_name, _, user.last_name = full_name.partition(" ")
+        user.is_staff = role in (roles.OPERATIONS, roles.ADMINISTRATOR)
+        user.set_password(password)
+        user.save()
+        user.groups.set([Group.objects.get(name=role)])
+    return summary

@@ -1,0 +1,19 @@
+from django import template
+
+from clinics import compute
+
+register = template.Library()
+
+
+@register.filter
+def weekday_names(days: list[int]) -> str:
+    """[0, 2, 4] → "Mon, Wed, Fri"."""
+    return ", ".join(compute.WEEKDAYS[d].capitalize() for d in sorted(days or []))
+
+
+@register.filter
+def percent(value: object) -> str:
+    """A stored fraction shown as a percent with one decimal (DESIGN §3)."""
+    if value is None:
+        return "n/a"
+    return f"{float(value) * 100:.1f} %"

@@ -1,0 +1,1 @@
+"""Demand, goals and campaigns arrive with the marketing issue."""

@@ -1,0 +1,1 @@
+"""KPIs, targets, measurements and scorecards arrive with the scorecards issue."""
