@@ -51,6 +51,7 @@ def clinic_list(*, user: User) -> QuerySet[Clinic]:
                 distinct=True,
             )
         )
+        .order_by("code")
     )
 
 
