@@ -129,7 +129,9 @@ def template_save(
         raise ValidationError(
             {"blocks": [f"block {p.index + 1} ({p.field}): {p.message}" for p in problems]}
         )
-    current = sorted(b.as_block() for b in template.blocks.select_related("visit_type"))
+    current = sorted(
+        (b.as_block() for b in template.blocks.select_related("visit_type")), key=_block_key
+    )
     if sorted(candidate, key=_block_key) == sorted(current, key=_block_key):
         return template
     template.blocks.all().delete()
