@@ -97,7 +97,7 @@ def test_clinic_timezone_and_thresholds():
                 "cold_threshold": Decimal("0.9"),
                 "band_low": Decimal("0.85"),
             },
-        )  # fmt: skip
+        )
     )
     assert errors == {
         "timezone": ["'Mars/Olympus' is not an IANA time zone such as 'America/Chicago'"],
@@ -147,7 +147,7 @@ def test_changing_blocks_raises_the_version_and_rechecks_assignments():
                 block(0, "08:00", "12:00", factories.VisitTypeFactory()),
                 block(0, "13:00", "15:00", np),
             ],
-        )  # fmt: skip
+        )
     )
     # then: refused because of the PA, and the template is as it was
     assert errors["blocks"][0].endswith(
