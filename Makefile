@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint format chromium bench clean
+.PHONY: run test lint format chromium clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

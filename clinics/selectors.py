@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -99,6 +100,11 @@ def clinic_assignments(*, clinic: Clinic) -> QuerySet[TemplateAssignment]:
     return clinic.assignments.select_related("provider", "template").order_by(
         "provider__name", "starts_on"
     )
+
+
+def clinic_closures_upcoming(*, clinic: Clinic, today: date, limit: int = 10) -> list[Closure]:
+    """The next closures from `today` on, soonest first."""
+    return list(clinic.closures.filter(date__gte=today).order_by("date", "start")[:limit])
 
 
 def template_grid(*, template: ScheduleTemplate) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, ListView
 
@@ -40,7 +41,9 @@ class ClinicDetailView(PermissionRequiredMixin, View):
                 "clinic": clinic,
                 "hours": [(compute.WEEKDAYS[d], hours.get(d)) for d in range(7)],
                 "assignments": selectors.clinic_assignments(clinic=clinic),
-                "closures": clinic.closures.order_by("-date")[:12],
+                "closures": selectors.clinic_closures_upcoming(
+                    clinic=clinic, today=timezone.localdate()
+                ),
                 "clinical_rooms": clinic.exam_rooms / clinic.rooms_per_provider,
             },
         )
