@@ -69,6 +69,7 @@ class ServiceLineViewSet(RecordViewSet):
 class ClinicViewSet(RecordViewSet):
     serializer_class = ClinicSerializer
     lookup_field = "code"
+    lookup_value_regex = "[^/]+"  # codes may contain dots
     filterset_fields = {
         "code": ["exact"],
         "region__code": ["exact"],
@@ -100,6 +101,7 @@ class VisitTypeViewSet(RecordViewSet):
 class ScheduleTemplateViewSet(RecordViewSet):
     serializer_class = ScheduleTemplateSerializer
     lookup_field = "code"
+    lookup_value_regex = "[^/]+"  # codes may contain dots
     filterset_fields = ["code"]
     ordering_fields = ["code", "name"]
 
@@ -114,6 +116,7 @@ class ScheduleTemplateViewSet(RecordViewSet):
 class ProviderViewSet(RecordViewSet):
     serializer_class = ProviderSerializer
     lookup_field = "npi"
+    lookup_value_regex = "[0-9]+"
     filterset_fields = {
         "npi": ["exact"],
         "credential": ["exact"],

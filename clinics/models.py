@@ -446,6 +446,13 @@ class Closure(models.Model):
                 name="closure_part_day_ordered",
             ),
             models.UniqueConstraint(fields=["clinic", "date", "start"], name="closure_unique"),
+            # NULL starts never collide in a plain unique constraint: whole days need their own.
+            models.UniqueConstraint(
+                fields=["clinic", "date"],
+                condition=Q(start__isnull=True),
+                name="closure_whole_day_unique",
+                violation_error_message="the clinic is already closed all day on this date",
+            ),
         ]
 
     def __str__(self) -> str:

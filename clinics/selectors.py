@@ -91,9 +91,13 @@ def absence_list(*, user: User) -> QuerySet[ProviderAbsence]:
 
 def template_list() -> QuerySet[ScheduleTemplate]:
     """Templates are standard across the whole network, so every user sees all of them."""
-    return ScheduleTemplate.objects.prefetch_related(
-        Prefetch("blocks", queryset=TemplateBlock.objects.select_related("visit_type"))
-    ).annotate(assignment_count=Count("assignments", distinct=True))
+    return (
+        ScheduleTemplate.objects.prefetch_related(
+            Prefetch("blocks", queryset=TemplateBlock.objects.select_related("visit_type"))
+        )
+        .annotate(assignment_count=Count("assignments", distinct=True))
+        .order_by("code")
+    )
 
 
 def clinic_assignments(*, clinic: Clinic) -> QuerySet[TemplateAssignment]:

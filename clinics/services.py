@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models, transaction
+from django.db import OperationalError, models, transaction
 from django.utils import timezone
 
 from clinics import compute, demo, network, tasks
@@ -58,6 +58,9 @@ def record_save(*, instance: M, data: Mapping[str, Any]) -> M:
     instance.save()
     for name, value in m2m.items():
         getattr(instance, name).set(value)
+    if isinstance(instance, VisitType):
+        _templates_recheck(visit_type=instance)
+    _assignments_revalidate(_dependent_assignments(instance), "assignments")
     logger.info("record.saved", extra={"model": instance._meta.label, "pk": instance.pk})
     return instance
 
@@ -99,6 +102,7 @@ def clinic_save(
             row.save()
         if errors:
             raise ValidationError(errors)
+        _assignments_revalidate(clinic.assignments.all(), "hours")
     return clinic
 
 
@@ -156,7 +160,35 @@ def _block_key(b: compute.Block) -> tuple:
     return (b.weekday, b.start, b.end, b.visit_type or "")
 
 
-def _assignments_revalidate(assignments: Iterable[TemplateAssignment], field: str) -> None:
+def _templates_recheck(*, visit_type: VisitType) -> None:
+    """A new slot length must still cut every block of this visit type into whole slots."""
+    errors = []
+    templates = ScheduleTemplate.objects.filter(blocks__visit_type=visit_type).distinct()
+    for template in templates:
+        blocks = [b.as_block() for b in template.blocks.select_related("visit_type")]
+        errors.extend(
+            f"template {template.code}, block {blocks[p.index].describe()}: {p.message}"
+            for p in compute.block_problems(blocks)
+        )
+    if errors:
+        raise ValidationError({"minutes": errors})
+
+
+def _dependent_assignments(instance: models.Model) -> models.QuerySet[TemplateAssignment]:
+    """Assignments whose rules read `instance` (hours, service lines, credentials, blocks)."""
+    lookups = {
+        Clinic: "clinic",
+        Provider: "provider",
+        ScheduleTemplate: "template",
+        VisitType: "template__blocks__visit_type",
+    }
+    lookup = lookups.get(type(instance))
+    if lookup is None or instance.pk is None:
+        return TemplateAssignment.objects.none()
+    return TemplateAssignment.objects.filter(**{lookup: instance}).distinct()
+
+
+def _assignments_revalidate(assignments: models.QuerySet[TemplateAssignment], field: str) -> None:
     """A template or clinic change must not break the assignments that use it."""
     errors = []
     for assignment in assignments.select_related("provider", "clinic", "template"):
@@ -199,10 +231,11 @@ class _NetworkApplier:
         self.refs: dict[type, dict[str, Any]] = defaultdict(dict)
 
     def summary(self) -> dict[str, dict[str, int]]:
-        return {
+        summary = {
             kind: {what: n for what, n in sorted(c.items()) if n}
             for kind, c in sorted(self.counts.items())
         }
+        return {kind: counts for kind, counts in summary.items() if counts}
 
     def fail(self, path: str, message: str) -> None:
         self.problems.append((path, message))
@@ -325,6 +358,44 @@ class _NetworkApplier:
         for p in doc["providers"]:
             self.provider(p)
         self.closures(doc["closures"], file_clinics)
+        self.others_revalidate(doc, file_clinics)
+
+    def others_revalidate(self, doc: dict[str, Any], file_clinics: list[Clinic]) -> None:
+        """Assignments of providers the file does not list must still hold after its changes."""
+        if self.problems:
+            return
+        listed = {p["npi"] for p in doc["providers"]}
+        clinic_paths = {
+            c["code"]: c["path"] for o in doc["organizations"] for g in o["regions"]
+            for c in g["clinics"]
+        }  # fmt: skip
+        template_paths = {t["code"]: t["path"] for t in doc["templates"]}
+        others = (
+            TemplateAssignment.objects.exclude(provider__npi__in=listed)
+            .filter(
+                models.Q(clinic__code__in=clinic_paths)
+                | models.Q(template__code__in=template_paths)
+                | models.Q(
+                    template__blocks__visit_type__code__in=[v["code"] for v in doc["visit_types"]]
+                )
+            )
+            .distinct()
+            .select_related("provider", "clinic", "template")
+        )
+        for assignment in others:
+            try:
+                assignment.full_clean()
+            except ValidationError as exc:
+                path = clinic_paths.get(assignment.clinic.code) or template_paths.get(
+                    assignment.template.code, ""
+                )
+                for message in exc.messages:
+                    self.fail(
+                        path,
+                        f"breaks the assignment of {assignment.provider.npi} "
+                        f"({assignment.provider.name}, not in this file) at "
+                        f"{assignment.clinic.code}: {message}",
+                    )
 
     def clinic(self, c: dict[str, Any], region: Region) -> Clinic | None:
         values = {
@@ -544,6 +615,15 @@ def network_import_run(*, job: NetworkImport) -> NetworkImport:
     except network.NetworkFileError as exc:
         job.status = NetworkImport.Status.FAILED
         job.problems = [{"path": path, "message": message} for path, message in exc.problems]
+    except OperationalError:
+        raise  # transient: the task retries and finds the job still running
+    except Exception:
+        # A process edge: the page must not wait forever on a job that will never finish.
+        logger.exception("network_import.crashed", extra={"job_id": job.pk})
+        job.status, job.finished_at = NetworkImport.Status.FAILED, timezone.now()
+        job.problems = [{"path": "", "message": "the import stopped on an internal error"}]
+        job.save(update_fields=["status", "problems", "finished_at"])
+        raise
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "summary", "problems", "finished_at"])
     return job

@@ -25,7 +25,15 @@ class ClinicListView(PermissionRequiredMixin, ListView):
     context_object_name = "clinics"
 
     def get_queryset(self):
-        return selectors.clinic_list(user=self.request.user).order_by("region__code", "code")
+        clinics = selectors.clinic_list(user=self.request.user).order_by("region__code", "code")
+        if region := self.request.GET.get("region"):
+            clinics = clinics.filter(region__code=region)
+        return clinics
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["region"] = self.request.GET.get("region", "")
+        return context
 
 
 class ClinicDetailView(PermissionRequiredMixin, View):
@@ -65,7 +73,7 @@ class ClinicEditView(PermissionRequiredMixin, View):
             try:
                 services.clinic_save(clinic=clinic, data=data, hours=hours.cleaned_data["hours"])
             except ValidationError as exc:
-                form.add_error(None, exc)
+                form.add_error(None, exc.messages)
             else:
                 messages.success(request, f"Saved {clinic.code}.")
                 return redirect("clinic-detail", code=clinic.code)

@@ -16,7 +16,7 @@ env = environ.Env()
 DEFAULT_SECRET_KEY = "insecure-local-only-growthplan-key"  # refused below unless DEBUG
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEFAULT_SECRET_KEY)
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
+if not DEBUG and SECRET_KEY in ("", DEFAULT_SECRET_KEY):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -128,8 +128,9 @@ SECURE_HSTS_PRELOAD = not DEBUG
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: its WWW-Authenticate header makes an anonymous request a 401, not a 403.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["growthplan.permissions.RoleModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": [

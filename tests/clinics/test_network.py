@@ -323,3 +323,24 @@ class NetworkRoundTripProperties(HypothesisTestCase):
         first = snapshot()
         services.network_import(document=json.loads(first))
         assert snapshot() == first
+
+
+@pytest.mark.django_db
+def test_a_partial_file_cannot_break_assignments_it_does_not_list():
+    # given: Dr. Rivera works Monday 08:00–13:00 at C01
+    services.network_import(document=example())
+    # when: a file listing only the clinic moves Monday's opening to 09:00
+    doc = example()
+    doc["organizations"][0]["regions"][0]["clinics"][0]["hours"]["mon"] = ["09:00", "17:00"]
+    doc["providers"] = []
+    doc["closures"] = []
+    problems = problems_of(doc)
+    # then: the problem is named at the clinic, with the provider it would break
+    assert problems == [
+        (
+            "organizations[0].regions[0].clinics[0]",
+            "breaks the assignment of 1234567893 (Dr. A. Rivera, not in this file) at C01: "
+            "at C01, block mon 08:00–12:00 is outside the clinic's hours 09:00–17:00",
+        )
+    ]
+    assert Clinic.objects.get().hours.get(weekday=0).opens.hour == 8

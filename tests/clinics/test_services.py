@@ -237,3 +237,32 @@ def test_a_part_day_closure_needs_both_ends():
     assert errors_of(closure.full_clean) == {
         "end": ["a part-day closure needs both a start and an end"]
     }
+
+
+def test_clinic_hours_cannot_shut_out_an_assigned_template():
+    # given: a provider works 08:00–12:00 Monday to Friday at C01
+    assignment = factories.AssignmentFactory(clinic=factories.ClinicFactory(code="C01"))
+    clinic = assignment.clinic
+    # when: Monday hours would start at 10:00
+    hours = {d: (time(8), time(17)) for d in range(5)} | {0: (time(10), time(17))}
+    errors = errors_of(lambda: services.clinic_save(clinic=clinic, data={}, hours=hours))
+    # then
+    assert errors == {
+        "hours": [
+            f"{assignment}: at C01, block mon 08:00–12:00 is outside the clinic's hours 10:00–17:00"
+        ]
+    }
+    assert clinic.hours.get(weekday=0).opens == time(8)
+
+
+def test_a_credential_change_cannot_break_the_providers_assignments():
+    np = factories.VisitTypeFactory(code="ORTHO-NP", minutes=30, credentials=["MD", "DO"])
+    template = factories.TemplateFactory(code="NP-DAY", blocks=[(0, "08:00", "12:00", np)])
+    assignment = factories.AssignmentFactory(template=template, weekdays=[0])
+    provider = assignment.provider
+    errors = errors_of(lambda: services.record_save(instance=provider, data={"credential": "PA"}))
+    assert errors == {
+        "assignments": [f"{assignment}: template NP-DAY has visit types a PA may not see: ORTHO-NP"]
+    }
+    provider.refresh_from_db()
+    assert provider.credential == "MD"
