@@ -35,7 +35,10 @@ class HoursForm(forms.Form):
         current = {h.weekday: h for h in clinic.hours.all()} if clinic else {}
         for d, code in enumerate(compute.WEEKDAYS):
             h = current.get(d)
-            widget = forms.TimeInput(format="%H:%M", attrs={"type": "time"})
+            # Text, not type=time: browsers show 12-hour clocks there, the app speaks 24-hour.
+            widget = forms.TimeInput(
+                format="%H:%M", attrs={"placeholder": "HH:MM", "inputmode": "numeric"}
+            )
             self.fields[f"{code}_opens"] = forms.TimeField(
                 required=False, widget=widget, initial=h.opens if h else None, label=f"{code} opens"
             )
@@ -62,6 +65,12 @@ class HoursForm(forms.Form):
                 hours[d] = (opens, closes)
         data["hours"] = hours
         return data
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] = "invalid"
 
 
 class NetworkFileForm(forms.Form):

@@ -119,7 +119,7 @@ class Clinic(models.Model):
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="clinics")
     code = models.CharField(max_length=32, unique=True, validators=[validate_code])
     name = models.CharField(max_length=200)
-    timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    timezone = models.CharField("time zone", max_length=64, validators=[validate_timezone])
     exam_rooms = models.PositiveSmallIntegerField(validators=[MaxValueValidator(500)])
     rooms_per_provider = models.DecimalField(
         max_digits=4,

@@ -123,6 +123,11 @@ def template_grid(*, template: ScheduleTemplate) -> dict[str, Any]:
     first = min(compute.minutes_of(b.start) for b in blocks) // 60 * 60
     last = -(-max(compute.minutes_of(b.end) for b in blocks) // 60) * 60
     used_days = sorted({b.weekday for b in blocks} | {0, 1, 2, 3, 4})
+    # One colour per visit type across all templates, so ORTHO-FU looks the same everywhere.
+    colour = {
+        code: i % 8
+        for i, code in enumerate(VisitType.objects.order_by("code").values_list("code", flat=True))
+    }
     placed, legend, totals = [], {}, {d: {"minutes": 0, "slots": 0, "new": 0} for d in used_days}
     for b in blocks:
         start, end = compute.minutes_of(b.start), compute.minutes_of(b.end)
@@ -135,7 +140,7 @@ def template_grid(*, template: ScheduleTemplate) -> dict[str, Any]:
                 "name": vt.name if vt else "Blocked time",
                 "minutes": vt.minutes if vt else None,
                 "new": vt.is_new_patient if vt else False,
-                "index": len(legend),
+                "index": colour.get(key, 0),
             },
         )
         slots = (end - start) // vt.minutes if vt else 0
@@ -159,9 +164,10 @@ def template_grid(*, template: ScheduleTemplate) -> dict[str, Any]:
         "days": [{"code": compute.WEEKDAYS[d], "column": i + 2} for i, d in enumerate(used_days)],
         "hours": [
             {"label": f"{m // 60:02d}:00", "row": (m - first) // step + 2}
-            for m in range(first, last, 60)
+            for m in range(first, last + 1, 60)
         ],
-        "row_count": (last - first) // step,
+        "columns": len(used_days) + 1,
+        "row_count": (last - first) // step + 1,
         "blocks": placed,
         "legend": list(legend.values()),
         "totals": [totals[d] for d in used_days],

@@ -103,7 +103,7 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Pop
 
     queue = f"growthplan-test-{uuid.uuid4().hex[:8]}"
     ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / "celery-worker.log"
+    log_path = ARTIFACTS / f"celery-worker-{queue}.log"
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(connection.settings_dict),

@@ -84,14 +84,22 @@ def test_operations_manager_reads_a_clinic_and_its_template_week(page, demo_netw
     assert ScheduleTemplate.objects.get(code="ORTHO-MD-STD").blocks.count() == 25
     # Monday: 120 min / 30 = 4 new-patient slots, 120 / 15 = 8, lunch, 120 / 15 = 8,
     # 90 / 15 = 6 post-op slots, then 30 minutes of blocked time
-    expect(blocks.filter(has_text="08:00–10:00").first).to_have_text("ORTHO-NP08:00–10:004 slots")
-    expect(blocks.filter(has_text="10:00–12:00").first).to_have_text("ORTHO-FU10:00–12:008 slots")
-    expect(blocks.filter(has_text="12:00–13:00").first).to_have_text("BLOCKED12:00–13:00")
-    expect(blocks.filter(has_text="13:00–15:00").first).to_have_text("ORTHO-FU13:00–15:008 slots")
-    expect(blocks.filter(has_text="15:00–16:30").first).to_have_text("ORTHO-POST15:00–16:306 slots")
-    expect(blocks.filter(has_text="16:30–17:00").first).to_have_text("BLOCKED16:30–17:00")
+    expect(blocks.filter(has_text="08:00–10:00").first).to_have_text(
+        "ORTHO-NP 08:00–10:00 · 4 slots"
+    )
+    expect(blocks.filter(has_text="10:00–12:00").first).to_have_text(
+        "ORTHO-FU 10:00–12:00 · 8 slots"
+    )
+    expect(blocks.filter(has_text="12:00–13:00").first).to_have_text("BLOCKED 12:00–13:00")
+    expect(blocks.filter(has_text="13:00–15:00").first).to_have_text(
+        "ORTHO-FU 13:00–15:00 · 8 slots"
+    )
+    expect(blocks.filter(has_text="15:00–16:30").first).to_have_text(
+        "ORTHO-POST 15:00–16:30 · 6 slots"
+    )
+    expect(blocks.filter(has_text="16:30–17:00").first).to_have_text("BLOCKED 16:30–17:00")
     # Wednesday: one morning of follow-ups, 240 / 15 = 16 slots
-    expect(blocks.filter(has_text="08:00–12:00")).to_have_text(["ORTHO-FU08:00–12:0016 slots"])
+    expect(blocks.filter(has_text="08:00–12:00")).to_have_text(["ORTHO-FU 08:00–12:00 · 16 slots"])
     # per day Mon–Fri: Monday 120 + 120 + 120 + 90 = 450 clinical minutes, 4 + 8 + 8 + 6 = 26
     # slots, 4 of them for new patients; Wednesday 240 minutes, 16 slots, none new
     totals = page.locator("table.totals tbody tr")
@@ -142,8 +150,8 @@ def test_board_member_cannot_edit_a_clinic(page, board_user):
     # then: they are refused, and no form is shown
     assert response is not None
     assert response.status == 403
-    expect(page.locator("body")).to_contain_text("403 Forbidden")
-    expect(page.locator("form")).to_have_count(0)
+    expect(page.locator("body")).to_contain_text("You don't have access to this page")
+    expect(page.locator("form.form")).to_have_count(0)
     screenshot(page, "board-clinic-edit-403")
 
 

@@ -298,11 +298,12 @@ def test_template_page_draws_a_block_per_template_block_with_its_slots(ops, smal
     # then: the grid starts at 08:00 in 15-minute rows after a header row, so hh:mm sits on
     # row (minutes since 08:00) / 15 + 2; Monday is column 2, Tuesday column 3.
     # 08:00–12:00 of a 15-minute visit: 240 / 15 = 16 slots; 13:00–17:00 of 30: 240 / 30 = 8.
+    # Colours follow the network's visit types by code (ORTHO-FU 0, ORTHO-NP 1), on every page.
     assert parsed.blocks == [
         {
             "class": "vt-0",
             "style": "grid-column: 2; grid-row: 2 / 18;",
-            "text": "ORTHO-FU 08:00–12:00 16 slots",
+            "text": "ORTHO-FU 08:00–12:00 · 16 slots",
         },
         {
             "class": "blocked",
@@ -310,9 +311,9 @@ def test_template_page_draws_a_block_per_template_block_with_its_slots(ops, smal
             "text": "BLOCKED 12:00–13:00",
         },
         {
-            "class": "vt-2",
+            "class": "vt-1",
             "style": "grid-column: 3; grid-row: 22 / 38;",
-            "text": "ORTHO-NP 13:00–17:00 8 slots",
+            "text": "ORTHO-NP 13:00–17:00 · 8 slots",
         },
     ]
     # and: per day, clinical minutes (blocked time excluded), slots and new-patient slots
