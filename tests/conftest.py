@@ -45,6 +45,12 @@ def _tasks_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
     celery_app.conf.task_always_eager = before
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings) -> None:
+    """Factories and the demo set passwords; the default PBKDF2 costs ~0.3 s each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def user_with_role(db):
     def make(role: str, **kwargs):

@@ -38,12 +38,6 @@ OPERATIONS, MARKETING, BOARD, ADMINISTRATOR = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """UserFactory sets a password; the default PBKDF2 costs ~0.3 s per user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def network(db):
     """C01 (in use by an assignment) and C02 (spare); MORNING (in use) and SPARE templates;

@@ -29,12 +29,6 @@ MON_TO_FRI_8_TO_5 = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """UserFactory sets a password; the default PBKDF2 costs ~0.3 s per user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api(client, ops_user):
     """A client logged in as an operations manager, who may write the supply side."""

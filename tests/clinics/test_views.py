@@ -16,12 +16,6 @@ from clinics.models import Clinic, ClinicHours
 from tests import factories
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """UserFactory sets a password; the default PBKDF2 costs ~0.3 s per user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def ops(client, ops_user):
     client.force_login(ops_user)
