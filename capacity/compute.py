@@ -1,0 +1,171 @@
+"""Slot supply from standard templates (DESIGN §3 "Available minutes"), as pure pandas.
+
+No Django here: selectors build the input frames, these functions expand them set-wise, and the
+same code serves the rollups, the reports and (later) scenarios.
+
+Minutes of the day count from local midnight in the clinic's timezone; dates are local dates.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+MINUTES_PER_DAY = 24 * 60
+
+ASSIGNMENT_COLUMNS = [
+    "provider_id", "clinic_id", "template_id", "weekdays", "starts_on", "ends_on",
+    "hired_on", "left_on",
+]  # fmt: skip
+BLOCK_COLUMNS = [
+    "template_id", "weekday", "start_minute", "end_minute", "visit_type_id", "slot_minutes",
+    "is_new_patient",
+]  # fmt: skip
+CLOSURE_COLUMNS = ["clinic_id", "date", "start_minute", "end_minute"]
+ABSENCE_COLUMNS = ["provider_id", "starts_on", "ends_on"]
+CLINIC_COLUMNS = ["clinic_id", "room_capacity", "opened_on", "closed_on"]
+SLOT_COLUMNS = [
+    "clinic_id", "provider_id", "date", "visit_type_id", "is_new_patient", "start_minute",
+    "end_minute", "minutes", "available_minutes", "available_slots",
+]  # fmt: skip
+
+
+def _dates(series: pd.Series) -> pd.Series:
+    return pd.to_datetime(series).astype("datetime64[ns]").dt.normalize()
+
+
+def provider_days(
+    assignments: pd.DataFrame,
+    absences: pd.DataFrame,
+    closures: pd.DataFrame,
+    clinics: pd.DataFrame,
+    first: date,
+    last: date,
+) -> pd.DataFrame:
+    """The (provider, clinic, template, date) a provider works, both range ends included.
+
+    A day counts when it is an assigned weekday inside the assignment's dates, the provider's
+    employment and the clinic's open dates, and is neither an absence nor a whole-day closure.
+    """
+    columns = ["provider_id", "clinic_id", "template_id", "date", "weekday"]
+    days = pd.DataFrame({"date": pd.date_range(first, last, freq="D")})
+    if assignments.empty or days.empty:
+        return pd.DataFrame(columns=columns)
+    days["weekday"] = days["date"].dt.day_of_week
+    a = assignments.explode("weekdays").rename(columns={"weekdays": "weekday"})
+    a["weekday"] = a["weekday"].astype(int)
+    worked = a.merge(days, on="weekday")
+    far = pd.Timestamp.max.normalize()
+    inside = (
+        (worked["date"] >= _dates(worked["starts_on"]))
+        & (worked["date"] <= _dates(worked["ends_on"]).fillna(far))
+        & (worked["date"] >= _dates(worked["hired_on"]))
+        & (worked["date"] <= _dates(worked["left_on"]).fillna(far))
+    )
+    worked = worked.loc[inside, columns]
+    worked = worked.merge(clinics[["clinic_id", "opened_on", "closed_on"]], on="clinic_id")
+    open_dates = (worked["date"] >= _dates(worked["opened_on"]).fillna(pd.Timestamp.min)) & (
+        worked["date"] <= _dates(worked["closed_on"]).fillna(far)
+    )
+    worked = worked.loc[open_dates, columns]
+    if not absences.empty:
+        away = worked.reset_index().merge(absences, on="provider_id")
+        away = away[
+            (away["date"] >= _dates(away["starts_on"])) & (away["date"] <= _dates(away["ends_on"]))
+        ]
+        worked = worked.drop(index=away["index"].unique())
+    whole_day = closures[closures["start_minute"].isna()][["clinic_id", "date"]].copy()
+    if not whole_day.empty:
+        whole_day["date"] = _dates(whole_day["date"])
+        whole_day["closed"] = True
+        worked = worked.merge(whole_day.drop_duplicates(), on=["clinic_id", "date"], how="left")
+        worked = worked[worked["closed"].isna()][columns]
+    return worked.reset_index(drop=True)
+
+
+def expand_slots(days: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
+    """Cut each worked day's template blocks into slots of their visit type's length.
+
+    Blocks without a visit type (blocked time) give no slots.
+    """
+    clinical = blocks[blocks["visit_type_id"].notna()]
+    cut = days.merge(clinical, on=["template_id", "weekday"])
+    if cut.empty:
+        return pd.DataFrame(columns=SLOT_COLUMNS[:8])
+    counts = ((cut["end_minute"] - cut["start_minute"]) // cut["slot_minutes"]).astype(int)
+    slots = cut.loc[cut.index.repeat(counts)].copy()
+    position = slots.groupby(level=0).cumcount()
+    slots["start_minute"] = slots["start_minute"] + position * slots["slot_minutes"]
+    slots["end_minute"] = slots["start_minute"] + slots["slot_minutes"]
+    slots["minutes"] = slots["slot_minutes"]
+    return slots[SLOT_COLUMNS[:8]].reset_index(drop=True)
+
+
+def drop_part_day_closures(slots: pd.DataFrame, closures: pd.DataFrame) -> pd.DataFrame:
+    """A slot that overlaps a part-day closure cannot be booked: it is removed whole."""
+    part = closures[closures["start_minute"].notna()].copy()
+    if part.empty or slots.empty:
+        return slots
+    part["date"] = _dates(part["date"])
+    hit = slots.reset_index().merge(
+        part.rename(columns={"start_minute": "closed_from", "end_minute": "closed_to"}),
+        on=["clinic_id", "date"],
+    )
+    hit = hit[(hit["start_minute"] < hit["closed_to"]) & (hit["closed_from"] < hit["end_minute"])]
+    return slots.drop(index=hit["index"].unique()).reset_index(drop=True)
+
+
+def bound_by_rooms(slots: pd.DataFrame, clinics: pd.DataFrame) -> pd.DataFrame:
+    """Scale slots by the exam-room bound of DESIGN §3.
+
+    At any minute when more providers see patients at a clinic than `room_capacity`
+    (exam rooms ÷ rooms per provider), each of their slots counts only capacity ÷ providers of
+    that minute. Adds `available_minutes` (float) and `available_slots` (the slot's fraction).
+    """
+    out = slots.copy()
+    if out.empty:
+        out["available_minutes"] = pd.Series(dtype=float)
+        out["available_slots"] = pd.Series(dtype=float)
+        return out
+    capacity = out[["clinic_id"]].merge(clinics[["clinic_id", "room_capacity"]], how="left")
+    group, _ = pd.factorize(pd.MultiIndex.from_arrays([out["clinic_id"], out["date"]]))
+    starts = out["start_minute"].to_numpy(dtype=np.int64)
+    ends = out["end_minute"].to_numpy(dtype=np.int64)
+    busy = np.zeros((group.max() + 1, MINUTES_PER_DAY + 1), dtype=np.int32)
+    np.add.at(busy, (group, starts), 1)
+    np.add.at(busy, (group, ends), -1)
+    busy = np.cumsum(busy, axis=1)[:, :MINUTES_PER_DAY]
+    cap = np.zeros(group.max() + 1)
+    cap[group] = capacity["room_capacity"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(busy > cap[:, None], cap[:, None] / busy, 1.0)
+    cumulative = np.concatenate([np.zeros((share.shape[0], 1)), np.cumsum(share, axis=1)], axis=1)
+    out["available_minutes"] = cumulative[group, ends] - cumulative[group, starts]
+    out["available_slots"] = out["available_minutes"] / out["minutes"]
+    return out
+
+
+def supply(
+    assignments: pd.DataFrame,
+    blocks: pd.DataFrame,
+    closures: pd.DataFrame,
+    absences: pd.DataFrame,
+    clinics: pd.DataFrame,
+    first: date,
+    last: date,
+) -> pd.DataFrame:
+    """Every bookable slot from `first` to `last` (both included), with its available minutes."""
+    days = provider_days(assignments, absences, closures, clinics, first, last)
+    slots = expand_slots(days, blocks)
+    slots = drop_part_day_closures(slots, closures)
+    return bound_by_rooms(slots, clinics)
+
+
+def supply_daily(slots: pd.DataFrame) -> pd.DataFrame:
+    """Available minutes and slots per clinic × provider × new/established × day."""
+    by = ["clinic_id", "provider_id", "is_new_patient", "date"]
+    if slots.empty:
+        return pd.DataFrame(columns=[*by, "available_minutes", "available_slots"])
+    return slots.groupby(by, as_index=False)[["available_minutes", "available_slots"]].sum()

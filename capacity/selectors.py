@@ -1,0 +1,67 @@
+"""Reads for capacity: the clinic network as the frames that `capacity.compute` expands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import pandas as pd
+
+from capacity import compute
+from clinics.models import Clinic, Closure, ProviderAbsence, TemplateAssignment, TemplateBlock
+
+
+def _minute(t) -> int | None:
+    return None if t is None else t.hour * 60 + t.minute
+
+
+def supply_frames(*, clinic_ids: Iterable[int] | None = None) -> dict[str, pd.DataFrame]:
+    """Assignments, blocks, closures, absences and clinics as DataFrames (compute's columns)."""
+    clinics = Clinic.objects.all()
+    if clinic_ids is not None:
+        clinics = clinics.filter(pk__in=list(clinic_ids))
+    clinic_rows = [
+        (pk, float(rooms) / float(per), opened, closed)
+        for pk, rooms, per, opened, closed in clinics.values_list(
+            "pk", "exam_rooms", "rooms_per_provider", "opened_on", "closed_on"
+        )
+    ]
+    assignments = TemplateAssignment.objects.filter(clinic__in=clinics).values_list(
+        "provider_id", "clinic_id", "template_id", "weekdays", "starts_on", "ends_on",
+        "provider__hired_on", "provider__left_on",
+    )  # fmt: skip
+    template_ids = {row[2] for row in assignments}
+    blocks = TemplateBlock.objects.filter(template_id__in=template_ids).values_list(
+        "template_id", "weekday", "start", "end", "visit_type_id", "visit_type__minutes",
+        "visit_type__is_new_patient",
+    )  # fmt: skip
+    closures = Closure.objects.filter(clinic__in=clinics).values_list(
+        "clinic_id", "date", "start", "end"
+    )
+    provider_ids = {row[0] for row in assignments}
+    absences = ProviderAbsence.objects.filter(provider_id__in=provider_ids).values_list(
+        "provider_id", "starts_on", "ends_on"
+    )
+    return {
+        "assignments": pd.DataFrame.from_records(
+            list(assignments), columns=compute.ASSIGNMENT_COLUMNS
+        ),
+        "blocks": pd.DataFrame.from_records(
+            [(t, w, _minute(s), _minute(e), vt, m, new) for t, w, s, e, vt, m, new in blocks],
+            columns=compute.BLOCK_COLUMNS,
+        ),
+        "closures": pd.DataFrame.from_records(
+            [(c, d, _minute(s), _minute(e)) for c, d, s, e in closures],
+            columns=compute.CLOSURE_COLUMNS,
+        ).astype({"start_minute": float, "end_minute": float}),
+        "absences": pd.DataFrame.from_records(list(absences), columns=compute.ABSENCE_COLUMNS),
+        "clinics": pd.DataFrame.from_records(clinic_rows, columns=compute.CLINIC_COLUMNS),
+    }
+
+
+def supply_slots(
+    *, first: date, last: date, clinic_ids: Iterable[int] | None = None
+) -> pd.DataFrame:
+    """Every bookable template slot in the dates, with its room-bounded available minutes."""
+    frames = supply_frames(clinic_ids=clinic_ids)
+    return compute.supply(**frames, first=first, last=last)
