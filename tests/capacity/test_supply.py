@@ -64,7 +64,9 @@ def test_a_template_day_gives_its_clinical_minutes_and_no_blocked_time():
 
 
 def test_slot_counts_come_beside_the_minutes():
-    slots = compute.supply(**frames(assignments=[assignment()]), first=date(2024, 7, 1), last=date(2024, 7, 1))
+    slots = compute.supply(
+        **frames(assignments=[assignment()]), first=date(2024, 7, 1), last=date(2024, 7, 1)
+    )
     per_class = compute.supply_daily(slots).set_index("is_new_patient")["available_slots"]
     assert per_class.to_dict() == {False: 16.0, True: 4.0}
 
@@ -138,7 +140,9 @@ def test_a_fractional_room_bound():
 )
 def test_the_room_bound_never_adds_supply_and_never_exceeds_the_rooms(shifts, capacity):
     # given: providers with follow-up mornings of random start and length on the same Monday
-    blocks = [(100 + i, 0, h * 60, h * 60 + n * 15, FU, 15, False) for i, (h, n) in enumerate(shifts)]
+    blocks = [
+        (100 + i, 0, h * 60, h * 60 + n * 15, FU, 15, False) for i, (h, n) in enumerate(shifts)
+    ]
     assignments = [assignment(provider=i, template=100 + i) for i in range(len(shifts))]
     slots = compute.supply(
         **frames(assignments=assignments, blocks=blocks, rooms=((1, capacity),)),
@@ -166,11 +170,17 @@ def test_supply_is_read_from_the_clinic_network():
     first = factories.AssignmentFactory(clinic=clinic, template=template, weekdays=[0])
     second = factories.AssignmentFactory(clinic=clinic, template=template, weekdays=[0])
     factories.ClosureFactory(clinic=clinic, date=date(2024, 7, 1))
-    factories.AbsenceFactory(provider=second.provider, starts_on=date(2024, 7, 8), ends_on=date(2024, 7, 8))
-    factories.ClosureFactory(clinic=clinic, date=date(2024, 7, 15), start=time(11), end=time(12), reason="Drill")
+    factories.AbsenceFactory(
+        provider=second.provider, starts_on=date(2024, 7, 8), ends_on=date(2024, 7, 8)
+    )
+    factories.ClosureFactory(
+        clinic=clinic, date=date(2024, 7, 15), start=time(11), end=time(12), reason="Drill"
+    )
     # when
     slots = selectors.supply_slots(first=date(2024, 7, 1), last=date(2024, 7, 15))
-    per_day = compute.supply_daily(slots).groupby(["provider_id", "date"])["available_minutes"].sum()
+    per_day = (
+        compute.supply_daily(slots).groupby(["provider_id", "date"])["available_minutes"].sum()
+    )
     # then: 1 July closed; 8 July the first physician alone: 240; 15 July both, 08–11 only
     # (the drill closes 11–12), sharing one room's worth: 180 / 2 = 90 each
     assert {(p, d.date().isoformat()): m for (p, d), m in per_day.items()} == {
