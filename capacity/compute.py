@@ -169,3 +169,44 @@ def supply_daily(slots: pd.DataFrame) -> pd.DataFrame:
     if slots.empty:
         return pd.DataFrame(columns=[*by, "available_minutes", "available_slots"])
     return slots.groupby(by, as_index=False)[["available_minutes", "available_slots"]].sum()
+
+
+NEW_PATIENT_LOOKBACK = pd.DateOffset(years=3)
+
+
+def derive_new_patients(visits: pd.DataFrame) -> pd.DataFrame:
+    """The CPT rule of DESIGN §3 for the visits whose source did not say.
+
+    `visits` has id, patient_key, service_line_id, organization_id, start, kept and derive. A
+    visit is new when the patient has no kept visit in the same service line and organization
+    in the 3 years before it. Where the data begins less than 3 years before a new visit, the
+    flag is `history_limited`. Without a patient key the rule cannot apply: not new.
+    Returns id, is_new_patient, history_limited for the rows to derive.
+    """
+    by = ["patient_key", "service_line_id", "organization_id"]
+    out_columns = ["id", "is_new_patient", "history_limited"]
+    targets = visits[visits["derive"]].copy()
+    if targets.empty:
+        return pd.DataFrame(columns=out_columns)
+    targets["start"] = pd.to_datetime(targets["start"], utc=True)
+    kept = visits[visits["kept"]][[*by, "start"]].rename(columns={"start": "kept_start"})
+    kept["kept_start"] = pd.to_datetime(kept["kept_start"], utc=True)
+    matched = pd.merge_asof(
+        targets.sort_values("start"),
+        kept.sort_values("kept_start"),
+        left_on="start",
+        right_on="kept_start",
+        by=by,
+        allow_exact_matches=False,
+        direction="backward",
+    )
+    window_start = matched["start"] - NEW_PATIENT_LOOKBACK
+    has_key = matched["patient_key"] != ""
+    matched["is_new_patient"] = has_key & (
+        matched["kept_start"].isna() | (matched["kept_start"] < window_start)
+    )
+    coverage = pd.to_datetime(visits["start"], utc=True).groupby(visits["organization_id"]).min()
+    matched["history_limited"] = matched["is_new_patient"] & (
+        window_start < matched["organization_id"].map(coverage)
+    )
+    return matched[out_columns]

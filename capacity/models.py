@@ -1,1 +1,108 @@
-"""Supply against demand: appointments, rollups and scenarios arrive with the capacity issue."""
+"""Demand against supply: imported appointments and the import jobs that bring them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from clinics.models import Clinic, Provider, VisitType
+
+
+class Status(models.TextChoices):
+    BOOKED = "booked"
+    ARRIVED = "arrived"
+    FULFILLED = "fulfilled"
+    NOSHOW = "noshow"
+    CANCELLED = "cancelled"
+
+
+HELD = (Status.BOOKED, Status.ARRIVED, Status.FULFILLED, Status.NOSHOW)
+KEPT = (Status.ARRIVED, Status.FULFILLED)
+
+
+class Appointment(models.Model):
+    """One imported appointment; (source, external_id) identifies it across re-imports.
+
+    `patient_key` is a keyed hash of the source's patient identifier (DESIGN §7): no names,
+    birth dates or contact details are stored. `local_date` is the start's date in the
+    clinic's timezone, the day every rollup buckets it by.
+    """
+
+    source = models.CharField(max_length=64)
+    external_id = models.CharField(max_length=128)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="appointments")
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    visit_type = models.ForeignKey(VisitType, on_delete=models.PROTECT, related_name="appointments")
+    start = models.DateTimeField()
+    local_date = models.DateField()
+    duration_minutes = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices)
+    booked_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    is_new_patient = models.BooleanField()
+    new_patient_derived = models.BooleanField(
+        default=False, help_text="The source did not say; derived by the 3-year rule."
+    )
+    history_limited = models.BooleanField(
+        default=False, help_text="Derived from less than 3 years of history."
+    )
+    patient_key = models.CharField(max_length=64, blank=True)
+    referral_source = models.CharField(max_length=100, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="appointment_source_id"),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gt=0) & Q(duration_minutes__lte=1440),
+                name="appointment_duration_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in Status]),
+                name="appointment_status_known",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["clinic", "local_date"]),
+            models.Index(fields=["provider", "local_date"]),
+            models.Index(fields=["patient_key", "local_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id} {self.status}"
+
+
+class AppointmentImport(models.Model):
+    """An appointment file imported by a Celery job (upload page, API) or the CLI."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    source = models.CharField(max_length=64)
+    filename = models.CharField(max_length=255, blank=True)
+    file_format = models.CharField(max_length=8, default="csv")
+    content = models.BinaryField(help_text="The uploaded file, kept until the job has run.")
+    mapping = models.JSONField(null=True, blank=True)
+    dry_run = models.BooleanField(default=False)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.source} ({self.state})"

@@ -7,8 +7,17 @@ from datetime import date
 
 import pandas as pd
 
-from capacity import compute
-from clinics.models import Clinic, Closure, ProviderAbsence, TemplateAssignment, TemplateBlock
+from capacity import compute, importers
+from capacity.models import Appointment
+from clinics.models import (
+    Clinic,
+    Closure,
+    Provider,
+    ProviderAbsence,
+    TemplateAssignment,
+    TemplateBlock,
+    VisitType,
+)
 
 
 def _minute(t) -> int | None:
@@ -65,3 +74,41 @@ def supply_slots(
     """Every bookable template slot in the dates, with its room-bounded available minutes."""
     frames = supply_frames(clinic_ids=clinic_ids)
     return compute.supply(**frames, first=first, last=last)
+
+
+def import_lookups() -> importers.Lookups:
+    """What appointment rows may refer to, keyed as files name them."""
+    return importers.Lookups(
+        clinics={
+            code: (pk, tz) for pk, code, tz in Clinic.objects.values_list("pk", "code", "timezone")
+        },
+        providers=dict(Provider.objects.values_list("npi", "pk")),
+        visit_types={
+            code: (pk, minutes)
+            for pk, code, minutes in VisitType.objects.values_list("pk", "code", "minutes")
+        },
+    )
+
+
+def patient_visits_frame(*, patient_keys: list[str]) -> pd.DataFrame:
+    """Every visit of these patients, with what the 3-year rule needs."""
+    columns = [
+        "id", "patient_key", "service_line_id", "organization_id", "start", "status",
+        "is_new_patient", "history_limited", "derive",
+    ]  # fmt: skip
+    rows = []
+    for i in range(0, len(patient_keys), 5000):
+        rows.extend(
+            Appointment.objects.filter(patient_key__in=patient_keys[i : i + 5000]).values_list(
+                "id",
+                "patient_key",
+                "visit_type__service_line_id",
+                "clinic__region__organization_id",
+                "start",
+                "status",
+                "is_new_patient",
+                "history_limited",
+                "new_patient_derived",
+            )
+        )
+    return pd.DataFrame.from_records(rows, columns=columns)

@@ -38,7 +38,11 @@ SUPPLY_MODELS = (
 
 # role -> (app_label, model) pairs it may add, change and delete; every role views everything.
 EDITS: dict[str, tuple[tuple[str, str], ...]] = {
-    OPERATIONS: tuple(("clinics", m) for m in SUPPLY_MODELS),
+    OPERATIONS: (
+        *(("clinics", m) for m in SUPPLY_MODELS),
+        ("capacity", "appointment"),
+        ("capacity", "appointmentimport"),
+    ),
     MARKETING: (),
     BOARD: (),
 }
