@@ -210,3 +210,120 @@ def derive_new_patients(visits: pd.DataFrame) -> pd.DataFrame:
         window_start < matched["organization_id"].map(coverage)
     )
     return matched[out_columns]
+
+
+ROLLUP_KEY = ["clinic_id", "provider_id", "is_new_patient", "date"]
+ROLLUP_FIGURES = [
+    "available_minutes", "available_slots", "held_minutes", "held_count", "kept_minutes",
+    "kept_count", "noshow_count", "cancelled_count", "late_cancel_count", "unresolved_count",
+]  # fmt: skip
+APPOINTMENT_COLUMNS = [
+    "clinic_id", "provider_id", "is_new_patient", "date", "duration_minutes", "status", "start",
+    "cancelled_at", "late_cancel_hours",
+]  # fmt: skip
+HELD_STATUSES = ("booked", "arrived", "fulfilled", "noshow")
+KEPT_STATUSES = ("arrived", "fulfilled")
+
+
+def demand_daily(appointments: pd.DataFrame, today: date) -> pd.DataFrame:
+    """Appointments counted per clinic × provider × new/established × day.
+
+    HELD = booked, arrived, fulfilled, noshow; KEPT = arrived, fulfilled. A cancellation is
+    late when made less than the visit type's `late_cancel_hours` before the start. A booking
+    still `booked` on a day before `today` is unresolved: held, but a data problem.
+    """
+    if appointments.empty:
+        return pd.DataFrame(columns=[*ROLLUP_KEY, *ROLLUP_FIGURES[2:]])
+    a = appointments.copy()
+    a["date"] = pd.to_datetime(a["date"])
+    held = a["status"].isin(HELD_STATUSES)
+    kept = a["status"].isin(KEPT_STATUSES)
+    cancelled = a["status"] == "cancelled"
+    notice = pd.to_datetime(a["start"], utc=True) - pd.to_datetime(a["cancelled_at"], utc=True)
+    late = cancelled & (notice < pd.to_timedelta(a["late_cancel_hours"], unit="h")).fillna(False)
+    a["held_minutes"] = a["duration_minutes"].where(held, 0)
+    a["held_count"] = held.astype(int)
+    a["kept_minutes"] = a["duration_minutes"].where(kept, 0)
+    a["kept_count"] = kept.astype(int)
+    a["noshow_count"] = (a["status"] == "noshow").astype(int)
+    a["cancelled_count"] = cancelled.astype(int)
+    a["late_cancel_count"] = late.astype(int)
+    a["unresolved_count"] = ((a["status"] == "booked") & (a["date"] < pd.Timestamp(today))).astype(
+        int
+    )
+    a["provider_id"] = a["provider_id"].astype("Int64")
+    return a.groupby(ROLLUP_KEY, as_index=False, dropna=False)[ROLLUP_FIGURES[2:]].sum()
+
+
+def rollup(supply_by_day: pd.DataFrame, demand_by_day: pd.DataFrame) -> pd.DataFrame:
+    """Supply and demand side by side, one row per key present in either."""
+    supply_by_day = supply_by_day.copy()
+    supply_by_day["date"] = pd.to_datetime(supply_by_day["date"])
+    supply_by_day["provider_id"] = supply_by_day["provider_id"].astype("Int64")
+    supply_by_day["is_new_patient"] = supply_by_day["is_new_patient"].astype(bool)
+    demand_by_day = demand_by_day.copy()
+    demand_by_day["is_new_patient"] = demand_by_day["is_new_patient"].astype(bool)
+    merged = supply_by_day.merge(demand_by_day, on=ROLLUP_KEY, how="outer")
+    for name in ROLLUP_FIGURES:
+        if name not in merged:
+            merged[name] = 0
+    merged[ROLLUP_FIGURES] = merged[ROLLUP_FIGURES].fillna(0)
+    return merged[[*ROLLUP_KEY, *ROLLUP_FIGURES]]
+
+
+def period_of(dates: pd.Series, by: str) -> pd.Series:
+    """Label days by calendar month (2024-07), ISO week (2024-W27) or day (2024-07-01)."""
+    dates = pd.to_datetime(dates)
+    if by == "month":
+        return dates.dt.strftime("%Y-%m")
+    if by == "week":
+        iso = dates.dt.isocalendar()
+        return iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)
+    if by == "day":
+        return dates.dt.strftime("%Y-%m-%d")
+    raise ValueError(f"unknown period {by!r}")
+
+
+def utilization_report(rows: pd.DataFrame, by: str) -> pd.DataFrame:
+    """The utilization figures of DESIGN §4 per period, from rollup rows.
+
+    Sums before dividing; unutilized minutes are summed over provider-days of
+    max(0, available − held), so an overbooked day does not hide empty slots on another; a
+    zero denominator gives NaN (shown as n/a), never 0.
+    """
+    columns = [
+        "period", "available_minutes", "booked_minutes", "kept_minutes", "unutilized_minutes",
+        "available_slots", "booked_slots", "utilization", "kept_utilization", "noshow_rate",
+        "late_cancellations", "new_patient_share",
+    ]  # fmt: skip
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    r = rows.copy()
+    r["period"] = period_of(r["date"], by)
+    r["new_held"] = r["held_count"].where(r["is_new_patient"].astype(bool), 0)
+    provider_day = r.groupby(
+        ["period", "clinic_id", "provider_id", "date"], dropna=False, as_index=False
+    )[["available_minutes", "held_minutes"]].sum()
+    provider_day["unutilized"] = (
+        provider_day["available_minutes"] - provider_day["held_minutes"]
+    ).clip(lower=0)
+    sums = r.groupby("period")[
+        ["available_minutes", "available_slots", "held_minutes", "held_count", "kept_minutes",
+         "kept_count", "noshow_count", "late_cancel_count", "new_held"]
+    ].sum()  # fmt: skip
+    sums["unutilized_minutes"] = provider_day.groupby("period")["unutilized"].sum()
+    out = pd.DataFrame(index=sums.index)
+    out["available_minutes"] = sums["available_minutes"]
+    out["booked_minutes"] = sums["held_minutes"]
+    out["kept_minutes"] = sums["kept_minutes"]
+    out["unutilized_minutes"] = sums["unutilized_minutes"]
+    out["available_slots"] = np.floor(sums["available_slots"] + 1e-9)
+    out["booked_slots"] = sums["held_count"]
+    available = sums["available_minutes"].where(sums["available_minutes"] > 0)
+    out["utilization"] = sums["held_minutes"] / available
+    out["kept_utilization"] = sums["kept_minutes"] / available
+    attended = sums["kept_count"] + sums["noshow_count"]
+    out["noshow_rate"] = sums["noshow_count"] / attended.where(attended > 0)
+    out["late_cancellations"] = sums["late_cancel_count"]
+    out["new_patient_share"] = sums["new_held"] / sums["held_count"].where(sums["held_count"] > 0)
+    return out.reset_index().rename(columns={"index": "period"})[columns]

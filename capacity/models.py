@@ -106,3 +106,38 @@ class AppointmentImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename or self.source} ({self.state})"
+
+
+class DailyRollup(models.Model):
+    """Supply and demand of one clinic × provider × new/established × local day (DESIGN §3).
+
+    Every figure for any scope and period is summed from these rows; ratios are divided only
+    after summing. Rows are replaced by (clinic, dates) on recompute, never edited. A null
+    provider holds the clinic-level appointments that name no provider.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="rollups")
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, null=True, blank=True, related_name="rollups"
+    )
+    is_new_patient = models.BooleanField()
+    date = models.DateField()
+    available_minutes = models.FloatField(default=0)
+    available_slots = models.FloatField(default=0)
+    held_minutes = models.PositiveIntegerField(default=0)
+    held_count = models.PositiveIntegerField(default=0)
+    kept_minutes = models.PositiveIntegerField(default=0)
+    kept_count = models.PositiveIntegerField(default=0)
+    noshow_count = models.PositiveIntegerField(default=0)
+    cancelled_count = models.PositiveIntegerField(default=0)
+    late_cancel_count = models.PositiveIntegerField(default=0)
+    unresolved_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["clinic", "date"]),
+            models.Index(fields=["date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id}/{self.provider_id}/{self.date}"

@@ -8,12 +8,13 @@ from datetime import date
 import pandas as pd
 
 from capacity import compute, importers
-from capacity.models import Appointment
+from capacity.models import Appointment, DailyRollup
 from clinics.models import (
     Clinic,
     Closure,
     Provider,
     ProviderAbsence,
+    Region,
     TemplateAssignment,
     TemplateBlock,
     VisitType,
@@ -112,3 +113,47 @@ def patient_visits_frame(*, patient_keys: list[str]) -> pd.DataFrame:
             )
         )
     return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def appointments_frame(
+    *, clinic_ids: Iterable[int] | None, first: date, last: date
+) -> pd.DataFrame:
+    """Appointments whose local day falls in the dates, as compute.demand_daily reads them."""
+    qs = Appointment.objects.filter(local_date__range=(first, last))
+    if clinic_ids is not None:
+        qs = qs.filter(clinic_id__in=list(clinic_ids))
+    rows = qs.values_list(
+        "clinic_id", "provider_id", "is_new_patient", "local_date", "duration_minutes", "status",
+        "start", "cancelled_at", "visit_type__late_cancel_hours",
+    )  # fmt: skip
+    return pd.DataFrame.from_records(list(rows), columns=compute.APPOINTMENT_COLUMNS)
+
+
+def rollup_frame(
+    *,
+    first: date,
+    last: date,
+    clinic_ids: Iterable[int] | None = None,
+    provider_id: int | None = None,
+) -> pd.DataFrame:
+    """Rollup rows in the dates, narrowed to clinics or one provider."""
+    qs = DailyRollup.objects.filter(date__range=(first, last))
+    if clinic_ids is not None:
+        qs = qs.filter(clinic_id__in=list(clinic_ids))
+    if provider_id is not None:
+        qs = qs.filter(provider_id=provider_id)
+    columns = [*compute.ROLLUP_KEY, *compute.ROLLUP_FIGURES]
+    return pd.DataFrame.from_records(list(qs.values_list(*columns)), columns=columns)
+
+
+def scope_clinic_ids(*, clinic: str | None = None, region: str | None = None) -> list[int] | None:
+    """Clinic ids of one clinic or region by code; None for the whole network.
+
+    Raises Clinic.DoesNotExist / Region.DoesNotExist for an unknown code.
+    """
+    if clinic:
+        return [Clinic.objects.get(code=clinic).pk]
+    if region:
+        found = Region.objects.get(code=region)
+        return list(found.clinics.values_list("pk", flat=True))
+    return None

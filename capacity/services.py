@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
+from datetime import date, timedelta
 from typing import Any
 
+import pandas as pd
 from django.conf import settings
 from django.db import transaction
 
 from capacity import compute, importers, selectors
-from capacity.models import KEPT, Appointment
+from capacity.models import KEPT, Appointment, DailyRollup
 
 logger = logging.getLogger(__name__)
 
@@ -159,3 +161,50 @@ def mapping_load(text: str) -> Any:
         raise importers.ImportFileError(
             [importers.RowError("mapping", "", f"not JSON: {exc}")]
         ) from None
+
+
+def _months(first: date, last: date) -> list[tuple[date, date]]:
+    spans, start = [], first
+    while start <= last:
+        next_month = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+        spans.append((start, min(last, next_month - timedelta(days=1))))
+        start = next_month
+    return spans
+
+
+def rollups_recompute(
+    *, first: date, last: date, today: date, clinic_ids: Iterable[int] | None = None
+) -> int:
+    """Replace the rollup rows of these clinics and dates; running it twice changes nothing.
+
+    Works a month at a time so that memory stays flat over years of history.
+    """
+    clinic_ids = list(clinic_ids) if clinic_ids is not None else None
+    written = 0
+    for start, end in _months(first, last):
+        slots = selectors.supply_slots(first=start, last=end, clinic_ids=clinic_ids)
+        demand = compute.demand_daily(
+            selectors.appointments_frame(clinic_ids=clinic_ids, first=start, last=end), today
+        )
+        rows = compute.rollup(compute.supply_daily(slots), demand)
+        with transaction.atomic():
+            stale = DailyRollup.objects.filter(date__range=(start, end))
+            if clinic_ids is not None:
+                stale = stale.filter(clinic_id__in=clinic_ids)
+            stale.delete()
+            DailyRollup.objects.bulk_create(
+                (
+                    DailyRollup(
+                        clinic_id=r.clinic_id,
+                        provider_id=None if pd.isna(r.provider_id) else int(r.provider_id),
+                        is_new_patient=bool(r.is_new_patient),
+                        date=r.date.date(),
+                        **{name: getattr(r, name) for name in compute.ROLLUP_FIGURES},
+                    )
+                    for r in rows.itertuples()
+                ),
+                batch_size=BATCH_SIZE,
+            )
+        written += len(rows)
+    logger.info("rollups.recomputed", extra={"rows": written})
+    return written
