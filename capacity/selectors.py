@@ -157,3 +157,47 @@ def scope_clinic_ids(*, clinic: str | None = None, region: str | None = None) ->
         found = Region.objects.get(code=region)
         return list(found.clinics.values_list("pk", flat=True))
     return None
+
+
+class ScopeError(ValueError):
+    """An unknown clinic, region or provider, or dates in the wrong order."""
+
+
+# Minutes and counts print as whole numbers; available minutes under an exam-room bound can be
+# fractional, so they round down like every capacity count (DESIGN §3).
+REPORT_COUNTS = (
+    "available_minutes", "booked_minutes", "kept_minutes", "unutilized_minutes",
+    "available_slots", "booked_slots", "late_cancellations",
+)  # fmt: skip
+
+
+def utilization_table(
+    *,
+    first: date,
+    last: date,
+    by: str = "month",
+    clinic: str | None = None,
+    region: str | None = None,
+    provider: str | None = None,
+) -> pd.DataFrame:
+    """`report utilization` (DESIGN §4): one row per period for a clinic, region or the network."""
+    if last < first:
+        raise ScopeError("the end is before the start")
+    try:
+        clinic_ids = scope_clinic_ids(clinic=clinic, region=region)
+    except Clinic.DoesNotExist:
+        raise ScopeError(f"unknown clinic {clinic!r}") from None
+    except Region.DoesNotExist:
+        raise ScopeError(f"unknown region {region!r}") from None
+    provider_id = None
+    if provider:
+        provider_id = Provider.objects.filter(npi=provider).values_list("pk", flat=True).first()
+        if provider_id is None:
+            raise ScopeError(f"unknown provider NPI {provider!r}")
+    rows = rollup_frame(first=first, last=last, clinic_ids=clinic_ids, provider_id=provider_id)
+    table = compute.utilization_report(rows, by)
+    for name in REPORT_COUNTS:
+        table[name] = table[name].astype("int64")
+    scope = clinic or region or "network"
+    table.insert(1, "scope", f"{scope}/{provider}" if provider else scope)
+    return table

@@ -10,10 +10,12 @@ from typing import Any
 
 import pandas as pd
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
-from capacity import compute, importers, selectors
-from capacity.models import KEPT, Appointment, DailyRollup
+from capacity import compute, importers, selectors, tasks
+from capacity.models import KEPT, Appointment, AppointmentImport, DailyRollup
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +116,7 @@ def _appointments_write(
             progress(min(i + BATCH_SIZE, len(changed)), len(changed))
     touched = sorted({(r["clinic_id"], r["local_date"].isoformat()) for r in rows})
     return {
+        "clinic_ids": sorted({c for c, _ in touched}),
         "rows": len(rows),
         "created": created,
         "updated": updated,
@@ -208,3 +211,86 @@ def rollups_recompute(
         written += len(rows)
     logger.info("rollups.recomputed", extra={"rows": written})
     return written
+
+
+# ---------------------------------------------------------------------------------------------
+# Import jobs, run by Celery
+
+
+def _progress_key(job_id: int) -> str:
+    return f"capacity:import:{job_id}:progress"
+
+
+def import_progress(*, job: AppointmentImport) -> dict[str, Any]:
+    """Where a job stands: state, rows written so far and in all, problems, summary.
+
+    Rows written are kept in the cache: the import's own transaction hides them from the page
+    until it commits, and a job is all rows or none.
+    """
+    done, total = cache.get(_progress_key(job.pk), (job.rows_done, job.rows_total))
+    return {
+        "id": job.pk,
+        "state": job.state,
+        "rows_done": done,
+        "rows_total": total,
+        "percent": round(100 * done / total) if total else (100 if job.state == "succeeded" else 0),
+        "problems": job.problems,
+        "summary": job.summary,
+    }
+
+
+@transaction.atomic
+def import_create(
+    *,
+    content: bytes,
+    filename: str,
+    source: str,
+    file_format: str,
+    mapping: Any,
+    dry_run: bool,
+    user: Any,
+) -> AppointmentImport:
+    """Keep an uploaded file and queue its import."""
+    job = AppointmentImport.objects.create(
+        content=content, filename=filename, source=source or filename.rsplit(".", 1)[0],
+        file_format=file_format, mapping=mapping, dry_run=dry_run, created_by=user,
+    )  # fmt: skip
+    tasks.appointment_import_run.delay_on_commit(job.pk)
+    return job
+
+
+def import_run(*, job: AppointmentImport, today: date) -> AppointmentImport:
+    """Run one queued import; a finished job is left as it is, so a redelivery is harmless."""
+    if job.state in (AppointmentImport.State.SUCCEEDED, AppointmentImport.State.FAILED):
+        return job
+    AppointmentImport.objects.filter(pk=job.pk).update(state=AppointmentImport.State.RUNNING)
+
+    def progress(done: int, total: int) -> None:
+        cache.set(_progress_key(job.pk), (done, total), timeout=3600)
+
+    try:
+        summary = appointments_import(
+            content=bytes(job.content), source=job.source, file_format=job.file_format,
+            mapping=job.mapping, dry_run=job.dry_run, progress=progress,
+        )  # fmt: skip
+    except importers.ImportFileError as exc:
+        job.state = AppointmentImport.State.FAILED
+        job.problems = [{"row": e.row, "field": e.field, "message": e.message} for e in exc.errors]
+    else:
+        job.state, job.summary = AppointmentImport.State.SUCCEEDED, summary
+        job.rows_total = job.rows_done = summary["rows"]
+        if not job.dry_run and summary["clinic_ids"]:
+            tasks.rollups_recompute.delay_on_commit(
+                summary["clinic_ids"], summary["first_date"], summary["last_date"]
+            )
+    job.finished_at = timezone.now()
+    job.content = b""  # the rows are stored now; the raw file with patient ids is not kept
+    job.save()
+    cache.delete(_progress_key(job.pk))
+    return job
+
+
+def rollups_nightly(*, today: date) -> int:
+    """Recompute the recent past and the coming quarter for every clinic."""
+    first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return rollups_recompute(first=first, last=today + timedelta(days=92), today=today)

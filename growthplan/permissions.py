@@ -1,4 +1,4 @@
-from rest_framework.permissions import DjangoModelPermissions
+from rest_framework.permissions import BasePermission, DjangoModelPermissions
 
 
 class RoleModelPermissions(DjangoModelPermissions):
@@ -10,3 +10,15 @@ class RoleModelPermissions(DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
+
+
+def requires(permission: str) -> type[BasePermission]:
+    """A DRF permission class for views without a model queryset: one named permission."""
+
+    class Requires(BasePermission):
+        def has_permission(self, request, view) -> bool:
+            user = request.user
+            return bool(user and user.is_authenticated and user.has_perm(permission))
+
+    Requires.__name__ = f"Requires_{permission.replace('.', '_')}"
+    return Requires

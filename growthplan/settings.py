@@ -8,6 +8,7 @@ DJANGO_DEBUG=false and a real DJANGO_SECRET_KEY, and refuses to start otherwise.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -165,7 +166,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 30
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="growthplan")
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "rollups-nightly": {
+        "task": "capacity.tasks.rollups_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
 
 # Keyed hash for patient identifiers from imports (DESIGN §7); rotate with a re-import.
 PATIENT_KEY_SECRET = env.str("PATIENT_KEY_SECRET", default=SECRET_KEY)

@@ -9,7 +9,9 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("clinics/", include("clinics.urls")),
+    path("capacity/", include("capacity.urls")),
     path("api/", include(("clinics.api_urls", "api"))),
+    path("api/", include(("capacity.api_urls", "capacity-api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -5,15 +5,7 @@ from datetime import date
 import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 
-from capacity import compute, selectors
-from clinics.models import Clinic, Provider, Region
-
-# Minutes and counts print as whole numbers; available minutes under an exam-room bound can be
-# fractional, so they round down like every capacity count (DESIGN §3).
-COUNTS = (
-    "available_minutes", "booked_minutes", "kept_minutes", "unutilized_minutes",
-    "available_slots", "booked_slots", "late_cancellations",
-)  # fmt: skip
+from capacity import selectors
 
 
 def month_start(text: str) -> date:
@@ -54,29 +46,13 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(records, indent=2))
 
     def utilization(self, *, clinic, region, network, provider, first, last, by, **_):
-        start, end = month_start(first), month_end(last)
-        if end < start:
-            raise CommandError("--to is before --from")
         try:
-            clinic_ids = selectors.scope_clinic_ids(clinic=clinic, region=region)
-            provider_id = Provider.objects.get(npi=provider).pk if provider else None
-        except Clinic.DoesNotExist:
-            raise CommandError(f"unknown clinic {clinic!r}") from None
-        except Region.DoesNotExist:
-            raise CommandError(f"unknown region {region!r}") from None
-        except Provider.DoesNotExist:
-            raise CommandError(f"unknown provider NPI {provider!r}") from None
-        rows = selectors.rollup_frame(
-            first=start, last=end, clinic_ids=clinic_ids, provider_id=provider_id
-        )
-        table = compute.utilization_report(rows, by)
-        for name in COUNTS:
-            table[name] = table[name].astype("int64")
-        scope = clinic or region or "network"
-        if provider:
-            scope = f"{scope}/{provider}"
-        table.insert(1, "scope", scope)
-        return table
+            return selectors.utilization_table(
+                clinic=clinic, region=region, provider=provider,
+                first=month_start(first), last=month_end(last), by=by,
+            )  # fmt: skip
+        except selectors.ScopeError as exc:
+            raise CommandError(str(exc)) from None
 
 
 def _plain(value):

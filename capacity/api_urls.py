@@ -1,0 +1,13 @@
+from django.urls import path
+
+from capacity import api
+
+urlpatterns = [
+    path("appointments/import/", api.AppointmentImportApi.as_view(), name="appointment-import"),
+    path(
+        "appointments/import/<int:job_id>/",
+        api.AppointmentImportDetailApi.as_view(),
+        name="appointment-import-detail",
+    ),
+    path("utilization/", api.UtilizationApi.as_view(), name="utilization"),
+]

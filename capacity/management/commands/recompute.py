@@ -1,0 +1,33 @@
+from datetime import date, timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from capacity import services
+from capacity.models import Appointment
+from clinics.models import Clinic
+
+
+class Command(BaseCommand):
+    help = "Recompute rollups now, for every clinic or one, over the appointment history."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--clinic", help="clinic code (default: every clinic)")
+        parser.add_argument("--from", dest="first", type=date.fromisoformat, help="YYYY-MM-DD")
+        parser.add_argument("--to", dest="last", type=date.fromisoformat, help="YYYY-MM-DD")
+
+    def handle(self, *args, clinic, first, last, **options):
+        today = timezone.localdate()
+        clinic_ids = None
+        if clinic:
+            found = Clinic.objects.filter(code=clinic).first()
+            if found is None:
+                raise CommandError(f"unknown clinic {clinic!r}")
+            clinic_ids = [found.pk]
+        dates = Appointment.objects.order_by("local_date").values_list("local_date", flat=True)
+        first = first or dates.first() or today.replace(day=1)
+        last = last or max(dates.last() or today, today + timedelta(days=92))
+        rows = services.rollups_recompute(
+            first=first, last=last, today=today, clinic_ids=clinic_ids
+        )
+        self.stdout.write(f"{rows} rollup rows for {first} to {last}")

@@ -1,0 +1,35 @@
+from datetime import date
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from capacity import services
+from capacity.models import AppointmentImport
+
+RETRY = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": True,
+         "retry_jitter": True}  # fmt: skip
+
+
+@shared_task(**RETRY)
+def appointment_import_run(job_id: int) -> None:
+    """Import one uploaded file; a rerun of a finished job changes nothing."""
+    job = AppointmentImport.objects.filter(pk=job_id).first()
+    if job is None:  # deleted after enqueue
+        return
+    services.import_run(job=job, today=timezone.localdate())
+
+
+@shared_task(**RETRY)
+def rollups_recompute(clinic_ids: list[int], first: str, last: str) -> None:
+    """Replace the rollups of these clinics between two ISO dates (an import touched them)."""
+    services.rollups_recompute(
+        first=date.fromisoformat(first), last=date.fromisoformat(last),
+        today=timezone.localdate(), clinic_ids=clinic_ids,
+    )  # fmt: skip
+
+
+@shared_task(**RETRY)
+def rollups_nightly() -> None:
+    """Beat, every night: the recent past and the coming quarter, for every clinic."""
+    services.rollups_nightly(today=timezone.localdate())
