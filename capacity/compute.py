@@ -327,3 +327,14 @@ def utilization_report(rows: pd.DataFrame, by: str) -> pd.DataFrame:
     out["late_cancellations"] = sums["late_cancel_count"]
     out["new_patient_share"] = sums["new_held"] / sums["held_count"].where(sums["held_count"] > 0)
     return out.reset_index().rename(columns={"index": "period"})[columns]
+
+
+def utilization_by(rows: pd.DataFrame, by: str, group: str) -> pd.DataFrame:
+    """`utilization_report` per value of `group` (clinic_id, provider_id, …), each summed apart."""
+    if rows.empty:
+        return pd.DataFrame(columns=[group, "period"])
+    parts = [
+        utilization_report(part, by).assign(**{group: key})
+        for key, part in rows.groupby(group, dropna=False)
+    ]
+    return pd.concat(parts, ignore_index=True)

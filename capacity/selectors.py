@@ -195,9 +195,38 @@ def utilization_table(
         if provider_id is None:
             raise ScopeError(f"unknown provider NPI {provider!r}")
     rows = rollup_frame(first=first, last=last, clinic_ids=clinic_ids, provider_id=provider_id)
-    table = compute.utilization_report(rows, by)
-    for name in REPORT_COUNTS:
-        table[name] = table[name].astype("int64")
+    table = _whole_counts(compute.utilization_report(rows, by))
     scope = clinic or region or "network"
     table.insert(1, "scope", f"{scope}/{provider}" if provider else scope)
+    return table
+
+
+def utilization_per_clinic(*, first: date, last: date, clinic_ids: list[int]) -> pd.DataFrame:
+    """Monthly utilization figures for each clinic apart (the network heatmap)."""
+    rows = rollup_frame(first=first, last=last, clinic_ids=clinic_ids)
+    return _whole_counts(compute.utilization_by(rows, "month", "clinic_id"))
+
+
+def utilization_per_provider(*, first: date, last: date, clinic_id: int) -> pd.DataFrame:
+    """One row per provider at a clinic over the whole window (clinic-level visits as '—')."""
+    rows = rollup_frame(first=first, last=last, clinic_ids=[clinic_id])
+    if rows.empty:
+        return pd.DataFrame(columns=["provider", "credential"])
+    rows["window"] = pd.Timestamp(first)
+    table = compute.utilization_by(rows.assign(date=rows["window"]), "month", "provider_id")
+    names = {
+        pk: (name, credential)
+        for pk, name, credential in Provider.objects.filter(
+            pk__in=[p for p in table["provider_id"] if pd.notna(p)]
+        ).values_list("pk", "name", "credential")
+    }
+    table.insert(0, "provider", table["provider_id"].map(lambda p: names.get(p, ("—", ""))[0]))
+    table.insert(1, "credential", table["provider_id"].map(lambda p: names.get(p, ("—", ""))[1]))
+    return _whole_counts(table.drop(columns=["provider_id", "period"]).sort_values("provider"))
+
+
+def _whole_counts(table: pd.DataFrame) -> pd.DataFrame:
+    for name in REPORT_COUNTS:
+        if name in table:
+            table[name] = table[name].astype("int64")
     return table

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from capacity import compute, importers, selectors, tasks
+from capacity import compute, fhir, importers, selectors, tasks
 from capacity.models import KEPT, Appointment, AppointmentImport, DailyRollup
 
 logger = logging.getLogger(__name__)
@@ -33,20 +33,41 @@ def appointments_read(
     if file_format == "csv":
         column_mapping = importers.mapping_read(mapping) if mapping is not None else None
         frame = importers.read_csv(content, column_mapping)
+    elif file_format == "fhir":
+        frame = _fhir_frame(content)
     else:
-        raise importers.ImportFileError(
-            [
-                importers.RowError(
-                    "file", "format", f"unknown format {file_format!r}; use csv or fhir"
-                )
-            ]
-        )
+        problem = f"unknown format {file_format!r}; use csv or fhir"
+        raise importers.ImportFileError([importers.RowError("file", "format", problem)])
     rows, errors = importers.validate(
         frame, selectors.import_lookups(), secret=settings.PATIENT_KEY_SECRET
     )
     if errors:
         raise importers.ImportFileError(errors)
     return rows
+
+
+def _fhir_frame(content: bytes) -> pd.DataFrame:
+    """A FHIR R4 Bundle's appointments as canonical rows, labelled by bundle entry.
+
+    Slots are read and validated; making them replace template supply is still to come.
+    """
+    try:
+        document = json.loads(content.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise importers.ImportFileError(
+            [importers.RowError("file", "encoding", "not UTF-8")]
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise importers.ImportFileError(
+            [importers.RowError("file", "", f"not JSON: {exc}")]
+        ) from None
+    rows = fhir.bundle_rows(document)
+    if rows.errors:
+        raise importers.ImportFileError(rows.errors)
+    frame = pd.DataFrame(rows.appointments, columns=list(importers.CANONICAL), dtype=str)
+    frame.index = rows.labels
+    frame.attrs["formats"] = {}
+    return frame
 
 
 def appointments_import(

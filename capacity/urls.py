@@ -3,6 +3,9 @@ from django.urls import path
 from capacity import views
 
 urlpatterns = [
+    path("", views.NetworkUtilizationView.as_view(), name="utilization-network"),
+    path("clinics/<str:code>/", views.ClinicUtilizationView.as_view(), name="utilization-clinic"),
+    path("definitions/", views.DefinitionsView.as_view(), name="definitions"),
     path("import/", views.ImportView.as_view(), name="appointment-import"),
     path("import/<int:pk>/", views.ImportDetailView.as_view(), name="appointment-import-detail"),
 ]

@@ -8,6 +8,7 @@ DJANGO_DEBUG=false and a real DJANGO_SECRET_KEY, and refuses to start otherwise.
 from pathlib import Path
 
 import environ
+import plotly
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
@@ -106,7 +107,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# plotly.js comes from the plotly package itself, served locally: no CDN on a closed network.
+PLOTLY_JS_DIR = Path(plotly.__file__).resolve().parent / "package_data"
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/plotly", PLOTLY_JS_DIR)]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -14,6 +14,11 @@ def weekday_names(days: list[int]) -> str:
 @register.filter
 def percent(value: object) -> str:
     """A stored fraction shown as a percent with one decimal (DESIGN §3)."""
-    if value is None:
+    if value is None or value != value:  # None or NaN: no denominator
         return "n/a"
     return f"{float(value) * 100:.1f} %"
+
+
+@register.filter
+def get_item(mapping: dict, key: object) -> object:
+    return mapping.get(key) if mapping else None

@@ -292,3 +292,88 @@ def test_mapping_json_errors_are_named():
         services.mapping_load("{not json")
     assert caught.value.errors[0].line().startswith("mapping, : not JSON")
     assert json.loads(json.dumps(MAPPING)) == MAPPING
+
+
+def fhir_appointment(ident, status, start, minutes=15):
+    begin = datetime.fromisoformat(start)
+    end = begin + pd.Timedelta(minutes=minutes)
+    return {
+        "fullUrl": f"urn:uuid:appt-{ident}",
+        "resource": {
+            "resourceType": "Appointment", "id": ident, "status": status,
+            "appointmentType": {"coding": [{"code": "ORTHO-FU"}]},
+            "start": begin.isoformat(), "end": end.isoformat(),
+            "participant": [
+                {"actor": {"reference": "Patient/p1"}, "status": "accepted"},
+                {"actor": {"reference": "Practitioner/dr"}, "status": "accepted"},
+                {"actor": {"reference": "Location/site"}, "status": "accepted"},
+            ],
+        },
+    }  # fmt: skip
+
+
+# Written from the R4 specification: a collection of a Location, a Practitioner and Appointments.
+BUNDLE = {
+    "resourceType": "Bundle",
+    "type": "collection",
+    "entry": [
+        {"fullUrl": "urn:uuid:site", "resource": {
+            "resourceType": "Location", "id": "site", "name": "Lakeside",
+            "identifier": [{"system": "https://example.org/clinics", "value": "C01"}]}},
+        {"fullUrl": "urn:uuid:dr", "resource": {
+            "resourceType": "Practitioner", "id": "dr",
+            "identifier": [{"system": "http://hl7.org/fhir/sid/us-npi", "value": "1234567893"}]}},
+        fhir_appointment("a1", "fulfilled", "2024-07-01T08:00:00-05:00"),
+        fhir_appointment("a2", "noshow", "2024-07-01T08:15:00-05:00"),
+        fhir_appointment("a3", "checked-in", "2024-07-01T08:30:00-05:00"),
+        fhir_appointment("a4", "proposed", "2024-07-01T08:45:00-05:00"),
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_fhir_bundle_imports_and_yields_hand_computed_utilization():
+    # given: one Monday of follow-ups 08:00–12:00 (240 minutes) at C01
+    network()
+    factories.AssignmentFactory(
+        clinic=factories.ClinicFactory(code="C01"), provider=factories.ProviderFactory(npi="1234567893"),
+        weekdays=[0], ends_on=date(2024, 7, 1),
+    )  # fmt: skip
+    # when
+    summary = services.appointments_import(
+        content=json.dumps(BUNDLE).encode(), source="fhir", file_format="fhir"
+    )
+    services.rollups_recompute(
+        first=date(2024, 7, 1), last=date(2024, 7, 31), today=date(2024, 8, 1)
+    )
+    # then: three appointments (the proposed one is tentative demand, not imported)
+    assert summary["created"] == 3
+    statuses = dict(Appointment.objects.values_list("external_id", "status"))
+    assert statuses == {"a1": "fulfilled", "a2": "noshow", "a3": "arrived"}
+    from capacity import selectors
+
+    [july] = selectors.utilization_table(
+        first=date(2024, 7, 1), last=date(2024, 7, 31), clinic="C01"
+    ).to_dict("records")
+    # held 3 × 15 = 45 of 240; kept a1 + a3 = 30; no-show 1 of (2 kept + 1)
+    assert (july["available_minutes"], july["booked_minutes"], july["kept_minutes"]) == (
+        240,
+        45,
+        30,
+    )
+    assert july["utilization"] == pytest.approx(45 / 240)
+    assert july["noshow_rate"] == pytest.approx(1 / 3)
+
+
+@pytest.mark.django_db
+def test_a_fhir_resource_that_fails_validation_imports_nothing():
+    network()
+    bundle = json.loads(json.dumps(BUNDLE))
+    bundle["entry"][2]["resource"]["start"] = "not-a-date"
+    with pytest.raises(importers.ImportFileError) as caught:
+        services.appointments_import(
+            content=json.dumps(bundle).encode(), source="fhir", file_format="fhir"
+        )
+    [error] = caught.value.errors
+    assert (error.row, error.field) == ("entry[2] Appointment/a1", "start")
+    assert not Appointment.objects.exists()
