@@ -272,7 +272,7 @@ def rollup(supply_by_day: pd.DataFrame, demand_by_day: pd.DataFrame) -> pd.DataF
 
 
 def period_of(dates: pd.Series, by: str) -> pd.Series:
-    """Label days by calendar month (2024-07), ISO week (2024-W27) or day (2024-07-01)."""
+    """Label days by calendar month (2024-07), ISO week (2024-W27), day (2024-07-01) or "all"."""
     dates = pd.to_datetime(dates)
     if by == "month":
         return dates.dt.strftime("%Y-%m")
@@ -281,6 +281,8 @@ def period_of(dates: pd.Series, by: str) -> pd.Series:
         return iso["year"].astype(str) + "-W" + iso["week"].astype(str).str.zfill(2)
     if by == "day":
         return dates.dt.strftime("%Y-%m-%d")
+    if by == "all":
+        return pd.Series("all", index=dates.index)
     raise ValueError(f"unknown period {by!r}")
 
 

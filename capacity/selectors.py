@@ -212,8 +212,7 @@ def utilization_per_provider(*, first: date, last: date, clinic_id: int) -> pd.D
     rows = rollup_frame(first=first, last=last, clinic_ids=[clinic_id])
     if rows.empty:
         return pd.DataFrame(columns=["provider", "credential"])
-    rows["window"] = pd.Timestamp(first)
-    table = compute.utilization_by(rows.assign(date=rows["window"]), "month", "provider_id")
+    table = compute.utilization_by(rows, "all", "provider_id")
     names = {
         pk: (name, credential)
         for pk, name, credential in Provider.objects.filter(
@@ -230,3 +229,20 @@ def _whole_counts(table: pd.DataFrame) -> pd.DataFrame:
         if name in table:
             table[name] = table[name].astype("int64")
     return table
+
+
+def demo_frames() -> dict[str, pd.DataFrame]:
+    """Visit types and clinics as capacity.demo reads them."""
+    visit_types = VisitType.objects.values_list(
+        "pk", "service_line_id", "minutes", "is_new_patient"
+    )
+    clinics = Clinic.objects.values_list("pk", "code", "timezone")
+    return {
+        "visit_types": pd.DataFrame.from_records(
+            list(visit_types),
+            columns=["visit_type_id", "service_line_id", "minutes", "is_new_patient"],
+        ),
+        "clinics": pd.DataFrame.from_records(
+            list(clinics), columns=["clinic_id", "code", "timezone"]
+        ),
+    }

@@ -14,12 +14,13 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from capacity import compute, fhir, importers, selectors, tasks
+from capacity import compute, demo, fhir, importers, selectors, tasks
 from capacity.models import KEPT, Appointment, AppointmentImport, DailyRollup
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 5000
+DEMO_SOURCE = "demo"
 STORED = (
     "clinic_id", "provider_id", "visit_type_id", "start", "local_date", "duration_minutes",
     "status", "booked_at", "cancelled_at", "patient_key", "referral_source",
@@ -315,3 +316,66 @@ def rollups_nightly(*, today: date) -> int:
     """Recompute the recent past and the coming quarter for every clinic."""
     first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     return rollups_recompute(first=first, last=today + timedelta(days=92), today=today)
+
+
+# ---------------------------------------------------------------------------------------------
+# Demo
+
+
+def demo_history_seed(*, today: date, months: int = 18, seed: int = 7) -> dict[str, int]:
+    """Replace the demo source's appointments with a generated history, then roll it up.
+
+    The history fills the current templates' slots (capacity.demo) from `months` back to
+    three months ahead; running it again gives the same rows.
+    """
+    first = (today.replace(day=1) - timedelta(days=30 * months)).replace(day=1)
+    last = today + timedelta(days=92)
+    slots = selectors.supply_slots(first=first, last=last)
+    frames = selectors.demo_frames()
+    history = demo.demo_history(
+        slots, frames["visit_types"], frames["clinics"], today=today, seed=seed
+    )
+    zones = frames["clinics"].set_index("clinic_id")["timezone"]
+    starts = pd.Series(pd.NaT, index=history.index, dtype="datetime64[ns, UTC]")
+    booked = starts.copy()
+    cancelled = starts.copy()
+    for clinic_id, part in history.groupby("clinic_id"):
+        tz = zones[clinic_id]
+
+        def utc(column: str, part=part, tz=tz) -> pd.Series:
+            local = pd.to_datetime(part[column]).dt.tz_localize(
+                tz, ambiguous=True, nonexistent="shift_forward"
+            )
+            return local.dt.tz_convert("UTC")
+
+        starts.loc[part.index] = utc("start_local")
+        booked.loc[part.index] = utc("booked_at_local")
+        cancelled.loc[part.index] = utc("cancelled_at_local")
+    secret = settings.PATIENT_KEY_SECRET
+    keys = {p: importers.patient_key(p, secret) for p in history["patient_id"].unique()}
+    with transaction.atomic():
+        Appointment.objects.filter(source=DEMO_SOURCE).delete()
+        Appointment.objects.bulk_create(
+            (
+                Appointment(
+                    source=DEMO_SOURCE,
+                    external_id=r.external_id,
+                    clinic_id=r.clinic_id,
+                    provider_id=r.provider_id,
+                    visit_type_id=r.visit_type_id,
+                    start=starts[i].to_pydatetime(),
+                    local_date=r.local_date,
+                    duration_minutes=r.duration_minutes,
+                    status=r.status,
+                    booked_at=booked[i].to_pydatetime(),
+                    cancelled_at=None if pd.isna(cancelled[i]) else cancelled[i].to_pydatetime(),
+                    is_new_patient=bool(r.is_new_patient),
+                    patient_key=keys[r.patient_id],
+                    referral_source=r.referral_source,
+                )
+                for i, r in zip(history.index, history.itertuples(), strict=True)
+            ),
+            batch_size=BATCH_SIZE,
+        )
+    rollups = rollups_recompute(first=first, last=last, today=today)
+    return {"appointments": len(history), "rollup_rows": rollups}

@@ -65,3 +65,12 @@ def test_the_definitions_page_explains_every_figure(client, board_user):
         "New patient",
     ):
         assert term in page
+
+
+def test_the_provider_table_counts_unutilized_per_provider_day(client, board_user, month):  # noqa: F811
+    client.force_login(board_user)
+    response = client.get("/capacity/clinics/C01/?from=2024-07&to=2024-07&format=providers.csv")
+    header, row = response.content.decode().strip().splitlines()
+    # the one provider: 720 available, 495 held, unutilized 285 + 0 (not 720 − 495 = 225)
+    assert header.startswith("provider,credential,available_minutes,booked_minutes")
+    assert ",720,495,465,285," in row

@@ -26,7 +26,7 @@ def test_the_demo_document_has_the_network_file_shape():
 @pytest.mark.django_db
 def test_seed_demo_loads_a_realistic_network_and_users(capsys):
     # when
-    call_command("seed_demo", "--today", TODAY.isoformat())
+    call_command("seed_demo", "--months", "0", "--today", TODAY.isoformat())
     # then: about 3 regions, 12 clinics, 50–70 providers of mixed credentials and FTE
     assert Region.objects.count() == 3
     assert Clinic.objects.count() == 12
@@ -51,7 +51,7 @@ def test_seed_demo_loads_a_realistic_network_and_users(capsys):
 @pytest.mark.django_db
 @pytest.mark.parametrize(("username", "password", "role", "_name"), demo.DEMO_USERS)
 def test_each_demo_user_logs_in_with_their_role(username, password, role, _name):
-    call_command("seed_demo", "--clinics", "2", "--today", TODAY.isoformat())
+    call_command("seed_demo", "--months", "0", "--clinics", "2", "--today", TODAY.isoformat())
     client = Client()
     response = client.post("/accounts/login/", {"username": username, "password": password})
     assert response.status_code == 302
@@ -60,10 +60,36 @@ def test_each_demo_user_logs_in_with_their_role(username, password, role, _name)
 
 @pytest.mark.django_db
 def test_seed_demo_twice_changes_nothing_and_if_empty_keeps_edits():
-    call_command("seed_demo", "--clinics", "3", "--today", TODAY.isoformat())
+    call_command("seed_demo", "--months", "0", "--clinics", "3", "--today", TODAY.isoformat())
     first = network.export(selectors.network_document())
-    call_command("seed_demo", "--clinics", "3", "--today", TODAY.isoformat())
+    call_command("seed_demo", "--months", "0", "--clinics", "3", "--today", TODAY.isoformat())
     assert network.export(selectors.network_document()) == first
     Clinic.objects.filter(code="C01").update(exam_rooms=40)
-    call_command("seed_demo", "--if-empty", "--clinics", "3", "--today", TODAY.isoformat())
+    call_command(
+        "seed_demo", "--months", "0", "--if-empty", "--clinics", "3", "--today", TODAY.isoformat()
+    )
     assert Clinic.objects.get(code="C01").exam_rooms == 40
+
+
+@pytest.mark.django_db
+def test_seed_demo_adds_an_appointment_history_with_hot_and_cold_clinics():
+    # when: 4 clinics, 6 months of history
+    call_command("seed_demo", "--clinics", "4", "--months", "6", "--today", TODAY.isoformat())
+    # then: appointments in the past and the next months, all rolled up
+    from capacity import selectors
+    from capacity.models import Appointment
+
+    assert Appointment.objects.filter(local_date__lt=TODAY).count() > 10_000
+    assert Appointment.objects.filter(local_date__gt=TODAY, status="booked").exists()
+    table = selectors.utilization_per_clinic(
+        first=date(2026, 6, 1),
+        last=date(2026, 10, 31),
+        clinic_ids=list(Clinic.objects.values_list("pk", flat=True)),
+    )
+    by_clinic = table.groupby("clinic_id")[["booked_minutes", "available_minutes"]].sum()
+    utilization = by_clinic["booked_minutes"] / by_clinic["available_minutes"]
+    assert utilization.max() > 0.95 and utilization.min() < 0.70
+    # the same seed and date give the same history
+    before = sorted(Appointment.objects.values_list("external_id", "start", "status"))
+    call_command("seed_demo", "--clinics", "4", "--months", "6", "--today", TODAY.isoformat())
+    assert sorted(Appointment.objects.values_list("external_id", "start", "status")) == before

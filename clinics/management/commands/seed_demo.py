@@ -3,6 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from capacity import services as capacity_services
 from clinics import demo, network, services
 from clinics.models import Clinic
 
@@ -13,6 +14,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--clinics", type=int, default=12, help="number of clinics (12)")
         parser.add_argument("--seed", type=int, default=7, help="random seed (7)")
+        parser.add_argument(
+            "--months", type=int, default=18, help="months of appointment history (18; 0: none)"
+        )
         parser.add_argument(
             "--if-empty",
             action="store_true",
@@ -25,19 +29,29 @@ class Command(BaseCommand):
             help="reference date YYYY-MM-DD (default: today); same seed and date, same network",
         )
 
-    def handle(self, *args, clinics: int, seed: int, today: date | None, if_empty: bool, **options):
+    def handle(
+        self, *args, clinics: int, seed: int, months: int, today: date | None, if_empty: bool,
+        **options,
+    ):  # fmt: skip
         if not 1 <= clinics <= 500:
             raise CommandError("--clinics must be between 1 and 500")
         if if_empty and Clinic.objects.exists():
             self.stdout.write("The database already has clinics; demo not loaded (--if-empty).")
             return
+        if not 0 <= months <= 60:
+            raise CommandError("--months must be between 0 and 60")
+        today = today or timezone.localdate()
         try:
-            summary = services.demo_seed(
-                clinics=clinics, seed=seed, today=today or timezone.localdate()
-            )
+            summary = services.demo_seed(clinics=clinics, seed=seed, today=today)
         except network.NetworkFileError as exc:  # a bug in the generator, not the user's input
             raise CommandError("\n".join(exc.lines())) from exc
         for kind, counts in summary.items():
             self.stdout.write(f"{kind}: " + ", ".join(f"{n} {w}" for w, n in counts.items()))
+        if months:
+            history = capacity_services.demo_history_seed(today=today, months=months, seed=seed)
+            self.stdout.write(
+                f"appointments: {history['appointments']} over {months} months and the next "
+                f"3; rollups: {history['rollup_rows']} rows"
+            )
         users = ", ".join(f"{u} / {p} ({r})" for u, p, r, _ in demo.DEMO_USERS)
         self.stdout.write(self.style.SUCCESS(f"Demo network loaded. Users: {users}"))
