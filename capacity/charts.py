@@ -15,6 +15,8 @@ LAYOUT = {
     "font": {"family": "system-ui, sans-serif", "size": 13},
     "legend": {"orientation": "h", "y": 1.12},
     "hovermode": "x unified",
+    # Periods are labels (2024-07, 2024-W27), not dates to interpolate between.
+    "xaxis": {"type": "category"},
 }
 
 

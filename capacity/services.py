@@ -302,8 +302,12 @@ def import_run(*, job: AppointmentImport, today: date) -> AppointmentImport:
         job.state, job.summary = AppointmentImport.State.SUCCEEDED, summary
         job.rows_total = job.rows_done = summary["rows"]
         if not job.dry_run and summary["clinic_ids"]:
+            # Whole months, so that a month's supply is complete beside its new demand.
+            first = date.fromisoformat(summary["first_date"]).replace(day=1)
+            last_day = date.fromisoformat(summary["last_date"])
+            last = (last_day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(1)
             tasks.rollups_recompute.delay_on_commit(
-                summary["clinic_ids"], summary["first_date"], summary["last_date"]
+                summary["clinic_ids"], first.isoformat(), last.isoformat()
             )
     job.finished_at = timezone.now()
     job.content = b""  # the rows are stored now; the raw file with patient ids is not kept
