@@ -24,6 +24,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+# Where the worker tests find Redis when CELERY_BROKER_URL is unset (make test on SQLite).
+LOCAL_BROKER = "redis://127.0.0.1:6379/15"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -98,13 +100,14 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Pop
     """A `celery worker` process on the Redis broker, using the test database.
 
     Tests that use it also need `transactional_db`, so that the worker sees committed rows.
-    Without CELERY_BROKER_URL the test is skipped (a laptop without Redis); .ci/run sets it, and
-    then an unreachable broker fails the test instead.
+    Without CELERY_BROKER_URL it uses the local Redis (database 15); a broker that cannot be
+    reached fails the test: a test that needs a service never skips.
     """
-    broker = settings.CELERY_BROKER_URL
-    if not broker:
-        pytest.skip("needs CELERY_BROKER_URL (Redis); .ci/run sets it")
-    redis.Redis.from_url(broker).ping()  # fails loudly when the broker is down
+    broker = settings.CELERY_BROKER_URL or LOCAL_BROKER
+    try:
+        redis.Redis.from_url(broker).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"the Celery worker tests need Redis at {broker}: {exc}")
     from django.db import connection
 
     queue = f"growthplan-test-{uuid.uuid4().hex[:8]}"
@@ -114,6 +117,7 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Pop
         **os.environ,
         "DATABASE_URL": _database_url(connection.settings_dict),
         "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "CELERY_BROKER_URL": broker,
     }
     with log_path.open("w") as log:
         worker = subprocess.Popen(
@@ -130,10 +134,10 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Pop
             worker.kill()
             pytest.fail(f"the Celery worker did not start:\n{log_path.read_text()[-3000:]}")
         time.sleep(0.2)
-    previous = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = queue
+    previous = celery_app.conf.task_default_queue, celery_app.conf.broker_url
+    celery_app.conf.task_default_queue, celery_app.conf.broker_url = queue, broker
     yield worker
-    celery_app.conf.task_default_queue = previous
+    celery_app.conf.task_default_queue, celery_app.conf.broker_url = previous
     worker.terminate()
     try:
         worker.wait(timeout=15)
