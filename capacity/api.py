@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from datetime import date
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -13,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from capacity import selectors, services
+from capacity import compute, selectors, services
 from capacity.models import AppointmentImport
 from growthplan.permissions import requires
 
@@ -108,14 +107,12 @@ class UtilizationApi(APIView):
         data.is_valid(raise_exception=True)
         args = data.validated_data
         try:
-            first = date.fromisoformat(args["start"] + "-01")
-            last_month = date.fromisoformat(args["end"] + "-01")
-        except ValueError:
-            raise serializers.ValidationError({"start": ["not a month YYYY-MM"]}) from None
-        last = date(last_month.year + last_month.month // 12, last_month.month % 12 + 1, 1)
+            first, last = compute.month_span(args["start"], args["end"])
+        except ValueError as exc:
+            raise serializers.ValidationError({"end": [str(exc)]}) from None
         try:
             table = selectors.utilization_table(
-                first=first, last=date.fromordinal(last.toordinal() - 1), by=args["by"],
+                first=first, last=last, by=args["by"],
                 clinic=args.get("clinic"), region=args.get("region"),
                 provider=args.get("provider"),
             )  # fmt: skip

@@ -8,12 +8,41 @@ Minutes of the day count from local midnight in the clinic's timezone; dates are
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
 MINUTES_PER_DAY = 24 * 60
+
+
+def month_end(day: date) -> date:
+    """The last day of `day`'s calendar month."""
+    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
+
+
+def month_span(first: str, last: str) -> tuple[date, date]:
+    """Months "YYYY-MM" to "YYYY-MM" as first and last day; ValueError names a bad month."""
+    days = []
+    for text in (first, last):
+        try:
+            days.append(date.fromisoformat(f"{text}-01"))
+        except (TypeError, ValueError):
+            raise ValueError(f"{text!r} is not a month YYYY-MM") from None
+    if days[1] < days[0]:
+        raise ValueError(f"{last} is before {first}")
+    return days[0], month_end(days[1])
+
+
+def months(first: date, last: date) -> list[tuple[date, date]]:
+    """The calendar months from `first` to `last`, clipped to them, as (first, last) days."""
+    spans, start = [], first
+    while start <= last:
+        spans.append((start, min(last, month_end(start))))
+        start = month_end(start) + timedelta(days=1)
+    return spans
+
 
 ASSIGNMENT_COLUMNS = [
     "provider_id", "clinic_id", "template_id", "weekdays", "starts_on", "ends_on",

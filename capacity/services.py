@@ -188,15 +188,6 @@ def mapping_load(text: str) -> Any:
         ) from None
 
 
-def _months(first: date, last: date) -> list[tuple[date, date]]:
-    spans, start = [], first
-    while start <= last:
-        next_month = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
-        spans.append((start, min(last, next_month - timedelta(days=1))))
-        start = next_month
-    return spans
-
-
 def rollups_recompute(
     *, first: date, last: date, today: date, clinic_ids: Iterable[int] | None = None
 ) -> int:
@@ -206,7 +197,7 @@ def rollups_recompute(
     """
     clinic_ids = list(clinic_ids) if clinic_ids is not None else None
     written = 0
-    for start, end in _months(first, last):
+    for start, end in compute.months(first, last):
         slots = selectors.supply_slots(first=start, last=end, clinic_ids=clinic_ids)
         demand = compute.demand_daily(
             selectors.appointments_frame(clinic_ids=clinic_ids, first=start, last=end), today
@@ -304,8 +295,7 @@ def import_run(*, job: AppointmentImport, today: date) -> AppointmentImport:
         if not job.dry_run and summary["clinic_ids"]:
             # Whole months, so that a month's supply is complete beside its new demand.
             first = date.fromisoformat(summary["first_date"]).replace(day=1)
-            last_day = date.fromisoformat(summary["last_date"])
-            last = (last_day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(1)
+            last = compute.month_end(date.fromisoformat(summary["last_date"]))
             tasks.rollups_recompute.delay_on_commit(
                 summary["clinic_ids"], first.isoformat(), last.isoformat()
             )

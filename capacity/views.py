@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
-from capacity import charts, selectors, services
+from capacity import charts, compute, selectors, services
 from capacity.forms import AppointmentImportForm
 from capacity.models import AppointmentImport
 from clinics import selectors as clinic_selectors
@@ -62,15 +62,10 @@ def _months_asked(request: HttpRequest, today: date) -> tuple[date, date, str, s
     first_text = request.GET.get("from") or default_from
     last_text = request.GET.get("to") or default_to
     try:
-        first = date.fromisoformat(first_text + "-01")
-        last_month = date.fromisoformat(last_text + "-01")
-    except ValueError:
+        first, last = compute.month_span(first_text, last_text)
+    except ValueError:  # a hand-edited address: show the default window
         first_text, last_text = default_from, default_to
-        first, last_month = (
-            date.fromisoformat(first_text + "-01"),
-            date.fromisoformat(last_text + "-01"),
-        )
-    last = (last_month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        first, last = compute.month_span(first_text, last_text)
     return first, last, first_text, last_text
 
 

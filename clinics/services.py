@@ -9,7 +9,7 @@ from datetime import date, time
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import OperationalError, models, transaction
 from django.utils import timezone
 
@@ -74,7 +74,7 @@ def record_delete(*, instance: models.Model) -> None:
 def _is_m2m(instance: models.Model, name: str) -> bool:
     try:
         return instance._meta.get_field(name).many_to_many
-    except Exception:
+    except FieldDoesNotExist:  # not a field: setattr decides
         return False
 
 

@@ -1,3 +1,4 @@
+from django.db.models import Count
 from django.views.generic import TemplateView
 
 from clinics import selectors
@@ -12,7 +13,11 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         clinics = selectors.clinic_list(user=user)
-        context["regions"] = selectors.region_list(user=user).order_by("code")
+        context["regions"] = (
+            selectors.region_list(user=user)
+            .annotate(clinic_count=Count("clinics"))
+            .order_by("code")
+        )
         context["clinic_count"] = clinics.count()
         context["provider_count"] = (
             selectors.provider_list(user=user).filter(left_on__isnull=True).count()

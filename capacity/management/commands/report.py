@@ -1,24 +1,10 @@
 import json
 import math
-from datetime import date
 
 import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 
-from capacity import selectors
-
-
-def month_start(text: str) -> date:
-    try:
-        return date.fromisoformat(f"{text}-01")
-    except ValueError:
-        raise CommandError(f"{text!r} is not a month YYYY-MM") from None
-
-
-def month_end(text: str) -> date:
-    start = month_start(text)
-    following = date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return date.fromordinal(following.toordinal() - 1)
+from capacity import compute, selectors
 
 
 class Command(BaseCommand):
@@ -47,11 +33,11 @@ class Command(BaseCommand):
 
     def utilization(self, *, clinic, region, network, provider, first, last, by, **_):
         try:
+            start, end = compute.month_span(first, last)
             return selectors.utilization_table(
-                clinic=clinic, region=region, provider=provider,
-                first=month_start(first), last=month_end(last), by=by,
-            )  # fmt: skip
-        except selectors.ScopeError as exc:
+                clinic=clinic, region=region, provider=provider, first=start, last=end, by=by
+            )
+        except ValueError as exc:  # a bad month, or selectors.ScopeError
             raise CommandError(str(exc)) from None
 
 
