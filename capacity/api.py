@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -83,43 +84,95 @@ class UtilizationRowSerializer(serializers.Serializer):
     new_patient_share = serializers.FloatField(allow_null=True)
 
 
+class ScopeInputSerializer(serializers.Serializer):
+    """A report's scope and months, as `report utilization` takes them."""
+
+    clinic = serializers.CharField(required=False)
+    region = serializers.CharField(required=False)
+    provider = serializers.CharField(required=False, help_text="NPI")
+    start = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="first month, YYYY-MM")
+    end = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="last month, YYYY-MM")
+    by = serializers.ChoiceField(choices=["month", "week", "day"], default="month")
+
+    def validate(self, attrs):
+        if attrs.get("clinic") and attrs.get("region"):
+            raise serializers.ValidationError("give a clinic or a region, not both")
+        try:
+            attrs["first"], attrs["last"] = compute.month_span(attrs["start"], attrs["end"])
+        except ValueError as exc:
+            raise serializers.ValidationError({"end": [str(exc)]}) from None
+        return attrs
+
+
+def _scoped_table(request: Request, selector) -> Response:
+    """Validate the scope, call the selector, and return its rows with NaN as null."""
+    data = ScopeInputSerializer(data=request.query_params)
+    data.is_valid(raise_exception=True)
+    args = data.validated_data
+    try:
+        table = selector(
+            first=args["first"], last=args["last"], by=args["by"],
+            clinic=args.get("clinic"), region=args.get("region"), provider=args.get("provider"),
+        )  # fmt: skip
+    except selectors.ScopeError as exc:
+        raise serializers.ValidationError({"scope": [str(exc)]}) from None
+    return Response(_records(table))
+
+
+def _records(table) -> list[dict]:
+    return [
+        {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in r.items()}
+        for r in table.astype(object).to_dict("records")
+    ]
+
+
 class UtilizationApi(APIView):
     """The numbers of `report utilization`, per period, for a clinic, region or the network."""
 
     permission_classes = [requires("capacity.view_dailyrollup")]
 
-    class InputSerializer(serializers.Serializer):
-        clinic = serializers.CharField(required=False)
-        region = serializers.CharField(required=False)
-        provider = serializers.CharField(required=False, help_text="NPI")
-        start = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="first month, YYYY-MM")
-        end = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="last month, YYYY-MM")
-        by = serializers.ChoiceField(choices=["month", "week", "day"], default="month")
-
-        def validate(self, attrs):
-            if attrs.get("clinic") and attrs.get("region"):
-                raise serializers.ValidationError("give a clinic or a region, not both")
-            return attrs
-
-    @extend_schema(parameters=[InputSerializer], responses=UtilizationRowSerializer(many=True))
+    @extend_schema(parameters=[ScopeInputSerializer], responses=UtilizationRowSerializer(many=True))
     def get(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.query_params)
-        data.is_valid(raise_exception=True)
-        args = data.validated_data
-        try:
-            first, last = compute.month_span(args["start"], args["end"])
-        except ValueError as exc:
-            raise serializers.ValidationError({"end": [str(exc)]}) from None
-        try:
-            table = selectors.utilization_table(
-                first=first, last=last, by=args["by"],
-                clinic=args.get("clinic"), region=args.get("region"),
-                provider=args.get("provider"),
-            )  # fmt: skip
-        except selectors.ScopeError as exc:
-            raise serializers.ValidationError({"scope": [str(exc)]}) from None
-        records = [
-            {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in r.items()}
-            for r in table.astype(object).to_dict("records")
-        ]
-        return Response(records)
+        return _scoped_table(request, selectors.utilization_table)
+
+
+class TnaaRowSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    scope = serializers.CharField()
+    visit_class = serializers.ChoiceField(choices=["new", "established"])
+    tnaa_days = serializers.FloatField(
+        allow_null=True, help_text="mean of uncensored provider-day records"
+    )
+    records = serializers.IntegerField()
+    censored = serializers.IntegerField()
+
+
+class TnaaApi(APIView):
+    """Third next available per period and new/established class (DESIGN §3)."""
+
+    permission_classes = [requires("capacity.view_thirdnextavailable")]
+
+    @extend_schema(parameters=[ScopeInputSerializer], responses=TnaaRowSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return _scoped_table(request, selectors.tnaa_table)
+
+
+class StandardizationRowSerializer(serializers.Serializer):
+    service_line = serializers.CharField()
+    providers = serializers.IntegerField()
+    mean_new_share = serializers.FloatField()
+    cv_new_share = serializers.FloatField(allow_null=True)
+    mean_minutes_per_fte = serializers.FloatField()
+    cv_minutes_per_fte = serializers.FloatField(allow_null=True)
+    index = serializers.FloatField(allow_null=True)
+
+
+class StandardizationApi(APIView):
+    """The template standardization index per service line on today's plan (DESIGN §3)."""
+
+    permission_classes = [requires("clinics.view_scheduletemplate")]
+
+    @extend_schema(responses=StandardizationRowSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        table, _detail = selectors.standardization_table(today=timezone.localdate())
+        return Response(_records(table))

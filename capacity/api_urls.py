@@ -10,4 +10,6 @@ urlpatterns = [
         name="appointment-import-detail",
     ),
     path("utilization/", api.UtilizationApi.as_view(), name="utilization"),
+    path("tnaa/", api.TnaaApi.as_view(), name="tnaa"),
+    path("standardization/", api.StandardizationApi.as_view(), name="standardization"),
 ]

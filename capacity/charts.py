@@ -89,3 +89,26 @@ def heatmap(table: pd.DataFrame, clinics: dict[int, str], hot: float, cold: floa
         height=max(260, 34 * len(labels) + 90), yaxis={"autorange": "reversed"}, **LAYOUT
     )
     return figure.to_json()
+
+
+def tnaa(table: pd.DataFrame) -> str:
+    """Mean days to the third free slot per period, new and established (`compute.tnaa_wide`)."""
+    periods = table["period"].tolist()
+    figure = go.Figure(
+        [
+            go.Scatter(
+                name=name, x=periods, y=table[column].tolist(), mode="lines+markers",
+                line={"color": color, "width": 2}, connectgaps=False,
+            )
+            for name, column, color in (
+                ("New patients", "new_days", "#c2571a"),
+                ("Established", "established_days", KEPT),
+            )
+        ]
+    )  # fmt: skip
+    figure.update_layout(
+        yaxis_title="days to 3rd free slot",
+        yaxis={"gridcolor": "#eef1f5", "rangemode": "tozero"},
+        **LAYOUT,
+    )
+    return figure.to_json()

@@ -10,9 +10,10 @@ as a `RowError`; a resource with a problem yields no row.
 from __future__ import annotations
 
 import re
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fhir.resources.R4B.appointment import Appointment
@@ -30,7 +31,7 @@ from fhir.resources.R4B.slot import Slot
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from capacity.importers import RowError
+from capacity.importers import Lookups, RowError
 
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 BUNDLE_TYPES = ("collection", "batch", "transaction")
@@ -40,7 +41,7 @@ APPOINTMENT_COLUMNS = (
     "referral_source",
 )  # fmt: skip
 SLOT_COLUMNS = (
-    "slot_id", "clinic_code", "provider_npi", "start", "end", "status", "visit_type_code",
+    "slot_id", "clinic_code", "provider_npi", "start", "end", "status", "busy", "visit_type_code",
 )  # fmt: skip
 APPOINTMENT_STATUSES = {
     "booked": "booked",
@@ -57,6 +58,8 @@ SLOT_STATUSES = {
     "busy-tentative": "available",
     "busy-unavailable": "blocked",
 }
+# Taken on the site's calendar: third-next-available does not count them as free.
+BUSY = ("busy", "busy-tentative", "busy-unavailable")
 IGNORED = "entered-in-error"
 MODELS: dict[str, type[Resource]] = {
     model.get_resource_type(): model
@@ -82,8 +85,8 @@ class BundleRows:
     """Canonical appointment rows (`APPOINTMENT_COLUMNS`) and slot rows (`SLOT_COLUMNS`).
 
     Every value is a string, "" where unknown, as a CSV row would give it. `labels[i]` names the
-    entry `appointments[i]` came from. Proposed, pending and waitlist appointments are only
-    counted, in `tentative`.
+    entry `appointments[i]` came from, `slot_labels[i]` the entry of `slots[i]`. Proposed,
+    pending and waitlist appointments are only counted, in `tentative`.
     """
 
     appointments: list[dict[str, str]] = field(default_factory=list)
@@ -91,6 +94,7 @@ class BundleRows:
     tentative: int = 0
     errors: list[RowError] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
+    slot_labels: list[str] = field(default_factory=list)
 
 
 def bundle_rows(document: object) -> BundleRows:
@@ -187,6 +191,7 @@ class _Translation:
                 slot = self._slot_row(entry)
                 if slot is not None:
                     out.slots.append(slot)
+                    out.slot_labels.append(entry.label)
             elif entry.kind == "Appointment":
                 status = getattr(entry.model, "status", None)
                 if status in TENTATIVE:
@@ -427,6 +432,7 @@ class _Translation:
             "start": slot.start.isoformat(),
             "end": slot.end.isoformat(),
             "status": status or "",
+            "busy": "true" if slot.status in BUSY else "false",
             "visit_type_code": _code(slot.appointmentType)
             or _code((slot.serviceType or [None])[0]),
         }
@@ -611,3 +617,73 @@ def _unreadable(exc: KeyError | TypeError) -> str:
 def _short(value: object, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def slot_rows_validate(
+    bundle: BundleRows, lookups: Lookups
+) -> tuple[list[dict[str, Any]], list[RowError]]:
+    """Check the bundle's slots against the network; rows ready to store, and every problem.
+
+    A slot must name a clinic and a provider known to the network (supply is counted per
+    provider-day), a known visit type if it names one, no id twice, and start and end on the
+    same local day of its clinic.
+    """
+    rows: list[dict[str, Any]] = []
+    errors: list[RowError] = []
+    seen: dict[str, str] = {}
+    for label, slot in zip(bundle.slot_labels, bundle.slots, strict=True):
+        problems: list[tuple[str, str]] = []
+        slot_id = slot["slot_id"]
+        if not slot_id:
+            problems.append(("id", "a slot needs an id or identifier to be re-imported safely"))
+        elif slot_id in seen:
+            problems.append(("id", f"{slot_id!r} is already used by {seen[slot_id]}"))
+        else:
+            seen[slot_id] = label
+        clinic = lookups.clinics.get(slot["clinic_code"])
+        if clinic is None:
+            problems.append(("schedule", _unknown("clinic", slot["clinic_code"], "a Location")))
+        provider_id = lookups.providers.get(slot["provider_npi"])
+        if provider_id is None:
+            problems.append(
+                ("schedule", _unknown("provider NPI", slot["provider_npi"], "a Practitioner"))
+            )
+        visit_type = None
+        if slot["visit_type_code"]:
+            visit_type = lookups.visit_types.get(slot["visit_type_code"])
+            if visit_type is None:
+                problems.append(
+                    ("appointmentType", f"unknown visit type {slot['visit_type_code']!r}")
+                )
+        if clinic is not None:
+            zone = zoneinfo.ZoneInfo(clinic[1])
+            start = datetime.fromisoformat(slot["start"]).astimezone(zone)
+            end = datetime.fromisoformat(slot["end"]).astimezone(zone)
+            end_minute = (end.date() - start.date()).days * 1440 + end.hour * 60 + end.minute
+            if end_minute > 1440:
+                problems.append(("end", f"the slot runs past midnight in {zone.key}"))
+        if problems:
+            errors += [RowError(label, name, message) for name, message in problems]
+            continue
+        rows.append(
+            {
+                "external_id": slot_id,
+                "clinic_id": clinic[0],
+                "provider_id": provider_id,
+                "visit_type_id": visit_type[0] if visit_type else None,
+                "start": start.astimezone(UTC),
+                "end": end.astimezone(UTC),
+                "local_date": start.date(),
+                "start_minute": start.hour * 60 + start.minute,
+                "end_minute": end_minute,
+                "available": slot["status"] == "available",
+                "busy": slot["busy"] == "true",
+            }
+        )
+    return rows, errors
+
+
+def _unknown(what: str, value: str, resource: str) -> str:
+    if not value:
+        return f"its Schedule names no {what}: an actor must be {resource}"
+    return f"unknown {what} {value!r}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from clinics.models import Clinic, Provider, VisitType
 
@@ -141,3 +141,75 @@ class DailyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clinic_id}/{self.provider_id}/{self.date}"
+
+
+class ImportedSlot(models.Model):
+    """A slot from a site's real calendar (FHIR `Slot`); (source, external_id) identifies it.
+
+    Where a provider has imported slots at a clinic on a day, they replace that provider-day's
+    template slots (DESIGN §2). `available` is False for `busy-unavailable` (blocked time,
+    no supply, but the day is still replaced); `busy` records that the site's calendar already
+    shows it taken, which third-next-available reads.
+    """
+
+    source = models.CharField(max_length=64)
+    external_id = models.CharField(max_length=128)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="imported_slots")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="imported_slots")
+    visit_type = models.ForeignKey(
+        VisitType, on_delete=models.PROTECT, null=True, blank=True, related_name="imported_slots"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    local_date = models.DateField()
+    start_minute = models.PositiveSmallIntegerField()
+    end_minute = models.PositiveSmallIntegerField()
+    available = models.BooleanField()
+    busy = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="slot_source_id"),
+            models.CheckConstraint(
+                condition=Q(end_minute__gt=F("start_minute")) & Q(end_minute__lte=1440),
+                name="slot_minutes_in_day",
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "local_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id} {self.local_date}"
+
+
+class ThirdNextAvailable(models.Model):
+    """Third next available appointment (DESIGN §3) as recorded at the start of one day.
+
+    One row per provider × clinic × new/established class × day. `days` is null and
+    `censored` set when fewer than three free slots fall within the horizon: such a record
+    stays out of means. Rows are replaced by (clinic, date) on each run.
+    """
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="tnaa")
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="tnaa")
+    is_new_patient = models.BooleanField()
+    date = models.DateField()
+    days = models.PositiveSmallIntegerField(null=True, blank=True)
+    censored = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "clinic", "is_new_patient", "date"], name="tnaa_key"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(censored=True, days__isnull=True) | Q(censored=False, days__isnull=False)
+                ),
+                name="tnaa_days_unless_censored",
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id}@{self.clinic_id} {self.date}: {self.days}"

@@ -6,15 +6,24 @@ from collections.abc import Iterable
 from datetime import date
 
 import pandas as pd
+from django.db.models import Count, Q, Sum
 
 from capacity import compute, importers
-from capacity.models import Appointment, DailyRollup
+from capacity.models import (
+    HELD,
+    Appointment,
+    DailyRollup,
+    ImportedSlot,
+    Status,
+    ThirdNextAvailable,
+)
 from clinics.models import (
     Clinic,
     Closure,
     Provider,
     ProviderAbsence,
     Region,
+    ServiceLine,
     TemplateAssignment,
     TemplateBlock,
     VisitType,
@@ -72,9 +81,34 @@ def supply_frames(*, clinic_ids: Iterable[int] | None = None) -> dict[str, pd.Da
 def supply_slots(
     *, first: date, last: date, clinic_ids: Iterable[int] | None = None
 ) -> pd.DataFrame:
-    """Every bookable template slot in the dates, with its room-bounded available minutes."""
+    """Every bookable slot in the dates, with its room-bounded available minutes.
+
+    Template slots, replaced by a site's imported calendar for the provider-days it covers.
+    """
     frames = supply_frames(clinic_ids=clinic_ids)
-    return compute.supply(**frames, first=first, last=last)
+    imported = imported_slots_frame(first=first, last=last, clinic_ids=clinic_ids)
+    return compute.supply(**frames, first=first, last=last, imported=imported)
+
+
+def imported_slots_frame(
+    *, first: date, last: date, clinic_ids: Iterable[int] | None = None, busy: bool = False
+) -> pd.DataFrame:
+    """Imported calendar slots in the dates (compute.IMPORTED_SLOT_COLUMNS, plus `busy`)."""
+    qs = ImportedSlot.objects.filter(local_date__range=(first, last))
+    if clinic_ids is not None:
+        qs = qs.filter(clinic_id__in=list(clinic_ids))
+    names = [
+        "clinic_id", "provider_id", "local_date", "visit_type_id",
+        "visit_type__is_new_patient", "start_minute", "end_minute", "available",
+    ]  # fmt: skip
+    columns = list(compute.IMPORTED_SLOT_COLUMNS)
+    if busy:
+        names.append("busy")
+        columns.append("busy")
+    frame = pd.DataFrame.from_records(list(qs.values_list(*names)), columns=columns)
+    # A slot without a visit type is established supply (DESIGN leaves it open; see Definitions).
+    frame["is_new_patient"] = frame["is_new_patient"].fillna(False).astype(bool)
+    return frame
 
 
 def import_lookups() -> importers.Lookups:
@@ -181,6 +215,24 @@ def utilization_table(
     provider: str | None = None,
 ) -> pd.DataFrame:
     """`report utilization` (DESIGN §4): one row per period for a clinic, region or the network."""
+    clinic_ids, provider_id = scope_resolve(
+        first=first, last=last, clinic=clinic, region=region, provider=provider
+    )
+    rows = rollup_frame(first=first, last=last, clinic_ids=clinic_ids, provider_id=provider_id)
+    table = _whole_counts(compute.utilization_report(rows, by))
+    table.insert(1, "scope", scope_label(clinic=clinic, region=region, provider=provider))
+    return table
+
+
+def scope_resolve(
+    *,
+    first: date,
+    last: date,
+    clinic: str | None = None,
+    region: str | None = None,
+    provider: str | None = None,
+) -> tuple[list[int] | None, int | None]:
+    """Clinic ids (None: the network) and provider id of a report's scope; ScopeError if bad."""
     if last < first:
         raise ScopeError("the end is before the start")
     try:
@@ -194,34 +246,20 @@ def utilization_table(
         provider_id = Provider.objects.filter(npi=provider).values_list("pk", flat=True).first()
         if provider_id is None:
             raise ScopeError(f"unknown provider NPI {provider!r}")
-    rows = rollup_frame(first=first, last=last, clinic_ids=clinic_ids, provider_id=provider_id)
-    table = _whole_counts(compute.utilization_report(rows, by))
+    return clinic_ids, provider_id
+
+
+def scope_label(
+    *, clinic: str | None = None, region: str | None = None, provider: str | None = None
+) -> str:
     scope = clinic or region or "network"
-    table.insert(1, "scope", f"{scope}/{provider}" if provider else scope)
-    return table
+    return f"{scope}/{provider}" if provider else scope
 
 
 def utilization_per_clinic(*, first: date, last: date, clinic_ids: list[int]) -> pd.DataFrame:
     """Monthly utilization figures for each clinic apart (the network heatmap)."""
     rows = rollup_frame(first=first, last=last, clinic_ids=clinic_ids)
     return _whole_counts(compute.utilization_by(rows, "month", "clinic_id"))
-
-
-def utilization_per_provider(*, first: date, last: date, clinic_id: int) -> pd.DataFrame:
-    """One row per provider at a clinic over the whole window (clinic-level visits as '—')."""
-    rows = rollup_frame(first=first, last=last, clinic_ids=[clinic_id])
-    if rows.empty:
-        return pd.DataFrame(columns=["provider", "credential"])
-    table = compute.utilization_by(rows, "all", "provider_id")
-    names = {
-        pk: (name, credential)
-        for pk, name, credential in Provider.objects.filter(
-            pk__in=[p for p in table["provider_id"] if pd.notna(p)]
-        ).values_list("pk", "name", "credential")
-    }
-    table.insert(0, "provider", table["provider_id"].map(lambda p: names.get(p, ("—", ""))[0]))
-    table.insert(1, "credential", table["provider_id"].map(lambda p: names.get(p, ("—", ""))[1]))
-    return _whole_counts(table.drop(columns=["provider_id", "period"]).sort_values("provider"))
 
 
 def _whole_counts(table: pd.DataFrame) -> pd.DataFrame:
@@ -246,3 +284,316 @@ def demo_frames() -> dict[str, pd.DataFrame]:
             list(clinics), columns=["clinic_id", "code", "timezone"]
         ),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Drill-down pages: network → region → clinic → provider, and visit types
+
+
+REPORT_FIGURES = [
+    "available_minutes", "booked_minutes", "kept_minutes", "unutilized_minutes",
+    "available_slots", "booked_slots", "utilization", "kept_utilization", "noshow_rate",
+    "late_cancellations", "new_patient_share",
+]  # fmt: skip
+
+
+def utilization_table_within(
+    *,
+    first: date,
+    last: date,
+    clinic_ids: Iterable[int],
+    scope: str,
+    by: str = "month",
+    provider_id: int | None = None,
+) -> pd.DataFrame:
+    """`utilization_table`'s rows, narrowed to clinics already scoped to the user.
+
+    `utilization_table` sums a provider's rows across the whole network; pages pass the clinics
+    the user may see, so a provider who also works for another organization shows only this
+    organization's part.
+    """
+    rows = rollup_frame(
+        first=first, last=last, clinic_ids=list(clinic_ids), provider_id=provider_id
+    )
+    table = _whole_counts(compute.utilization_report(rows, by))
+    table.insert(1, "scope", scope)
+    return table
+
+
+def _per_window(
+    rows: pd.DataFrame, group: str, labels: pd.DataFrame, keep_all: bool = False
+) -> pd.DataFrame:
+    """Whole-window figures per `group` beside its labels; `keep_all` keeps labels without rows.
+
+    Ratios are divided after summing (`compute.utilization_report`); a label without rows has
+    zero minutes and no ratios.
+    """
+    if rows.empty:
+        table = pd.DataFrame(columns=[group, *REPORT_FIGURES])
+    else:
+        table = compute.utilization_by(rows, "all", group).drop(columns="period")
+    table[group] = table[group].astype("Int64")
+    labels = labels.astype({group: "Int64"})
+    out = labels.merge(table, on=group, how="left" if keep_all else "inner")
+    counts = [name for name in REPORT_COUNTS if name in out]
+    out[counts] = out[counts].astype(float).fillna(0)
+    ratios = [name for name in REPORT_FIGURES if name not in REPORT_COUNTS]
+    out[ratios] = out[ratios].astype(float)
+    return _whole_counts(out)
+
+
+def utilization_per_region(*, first: date, last: date, clinic_ids: Iterable[int]) -> pd.DataFrame:
+    """Each region of these clinics over the whole window, summed from its clinics' rollups.
+
+    Every region with one of the clinics gets a row (region code, name, clinics = how many),
+    with zero minutes and no utilization where nothing is rolled up.
+    """
+    clinic_ids = list(clinic_ids)
+    clinics = pd.DataFrame.from_records(
+        list(
+            Clinic.objects.filter(pk__in=clinic_ids).values_list(
+                "pk", "region_id", "region__code", "region__name"
+            )
+        ),
+        columns=["clinic_id", "region_id", "region", "name"],
+    )
+    labels = clinics.groupby(["region_id", "region", "name"], as_index=False).agg(
+        clinics=("clinic_id", "count")
+    )
+    rows = rollup_frame(first=first, last=last, clinic_ids=clinic_ids)
+    rows["region_id"] = rows["clinic_id"].map(clinics.set_index("clinic_id")["region_id"])
+    return _per_window(rows, "region_id", labels, keep_all=True).sort_values("region")
+
+
+def utilization_per_clinic_of_provider(
+    *, first: date, last: date, provider_id: int, clinic_ids: Iterable[int]
+) -> pd.DataFrame:
+    """One row per clinic where the provider has supply or visits in the window.
+
+    Most available minutes first, so the first row is where the provider mostly works.
+    """
+    rows = rollup_frame(
+        first=first, last=last, clinic_ids=list(clinic_ids), provider_id=provider_id
+    )
+    labels = pd.DataFrame.from_records(
+        list(
+            Clinic.objects.filter(pk__in=[int(c) for c in rows["clinic_id"].unique()]).values_list(
+                "pk", "code", "name"
+            )
+        ),
+        columns=["clinic_id", "clinic", "name"],
+    )
+    out = _per_window(rows, "clinic_id", labels)
+    return out.sort_values(["available_minutes", "clinic"], ascending=[False, True])
+
+
+NO_LABEL = "—"
+
+
+def utilization_per_provider_at(*, first: date, last: date, clinic_id: int) -> pd.DataFrame:
+    """Each provider at a clinic over the whole window, with the NPI their page is found by.
+
+    Visits that name no provider make one row labelled "—" with no NPI. Columns: provider,
+    credential, the report's figures, npi.
+    """
+    rows = rollup_frame(first=first, last=last, clinic_ids=[clinic_id])
+    ids = [int(p) for p in rows["provider_id"].dropna().unique()]
+    labels = pd.DataFrame.from_records(
+        list(Provider.objects.filter(pk__in=ids).values_list("pk", "name", "credential", "npi")),
+        columns=["provider_id", "provider", "credential", "npi"],
+    )
+    if rows["provider_id"].isna().any():
+        nobody = pd.DataFrame([{"provider_id": None, "provider": NO_LABEL, "credential": ""}])
+        labels = pd.concat([labels, nobody.assign(npi="")], ignore_index=True)
+    out = _per_window(rows, "provider_id", labels).sort_values("provider")
+    return out[["provider", "credential", *REPORT_FIGURES, "npi"]]
+
+
+def visit_type_demand_frame(*, first: date, last: date, clinic_ids: Iterable[int]) -> pd.DataFrame:
+    """The clinics' appointments whose local day falls in the dates, summed per visit type.
+
+    Columns compute.VISIT_TYPE_DEMAND_COLUMNS; HELD and KEPT as in DESIGN §3.
+    """
+    held = Q(status__in=compute.HELD_STATUSES)
+    kept = Q(status__in=compute.KEPT_STATUSES)
+    rows = (
+        Appointment.objects.filter(local_date__range=(first, last), clinic_id__in=list(clinic_ids))
+        .values("visit_type_id")
+        .order_by("visit_type_id")
+        .annotate(
+            held_minutes=Sum("duration_minutes", filter=held, default=0),
+            held_count=Count("pk", filter=held),
+            kept_minutes=Sum("duration_minutes", filter=kept, default=0),
+            kept_count=Count("pk", filter=kept),
+            noshow_count=Count("pk", filter=Q(status="noshow")),
+        )
+        .values_list(*compute.VISIT_TYPE_DEMAND_COLUMNS)
+    )
+    return pd.DataFrame.from_records(list(rows), columns=compute.VISIT_TYPE_DEMAND_COLUMNS)
+
+
+def utilization_per_visit_type(
+    *, first: date, last: date, clinic_ids: Iterable[int]
+) -> pd.DataFrame:
+    """Each visit type over the window: its slots (templates or imported calendars) against
+    its appointments, by code.
+
+    Columns: visit_type (code), name, visit_minutes, new_patient, then
+    compute.VISIT_TYPE_COLUMNS' figures. Slots without a visit type are labelled "—".
+    """
+    clinic_ids = list(clinic_ids)
+    table = compute.visit_type_utilization(
+        supply_slots(first=first, last=last, clinic_ids=clinic_ids),
+        visit_type_demand_frame(first=first, last=last, clinic_ids=clinic_ids),
+    )
+    columns = ["visit_type_id", "visit_type", "name", "visit_minutes", "new_patient"]
+    labels = pd.DataFrame.from_records(
+        list(
+            VisitType.objects.filter(
+                pk__in=[int(v) for v in table["visit_type_id"].dropna()]
+            ).values_list("pk", "code", "name", "minutes", "is_new_patient")
+        ),
+        columns=columns,
+    )
+    unlabelled = pd.DataFrame(
+        [{"visit_type_id": None, "visit_type": NO_LABEL, "name": "Slots without a visit type",
+          "visit_minutes": None, "new_patient": False}]
+    )  # fmt: skip
+    labels = pd.concat([labels, unlabelled], ignore_index=True).astype({"visit_type_id": "Int64"})
+    out = labels.merge(table, on="visit_type_id").sort_values("visit_type")
+    minutes = out["visit_minutes"].astype("Int64").astype(object)
+    out["visit_minutes"] = minutes.where(minutes.notna(), None)
+    return _whole_counts(out.drop(columns="visit_type_id")).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Third next available
+
+
+def tnaa_slots_frame(
+    *, first: date, last: date, clinic_ids: Iterable[int] | None = None
+) -> pd.DataFrame:
+    """Supply slots from `first` to `last` as third-next-available reads them (local times)."""
+    slots = supply_slots(first=first, last=last, clinic_ids=clinic_ids)
+    if slots.empty:
+        return pd.DataFrame(columns=compute.TNAA_SLOT_COLUMNS)
+    busy = imported_slots_frame(first=first, last=last, clinic_ids=clinic_ids, busy=True)
+    key = ["provider_id", "clinic_id", "date", "start_minute"]
+    busy["date"] = pd.to_datetime(busy["date"])
+    slots = slots.merge(busy[[*key, "busy"]], on=key, how="left")
+    slots["busy"] = slots["busy"].fillna(False).astype(bool)
+    return compute.slot_times(slots)[compute.TNAA_SLOT_COLUMNS]
+
+
+def tnaa_holds_frame(*, first: date, last: date, provider_ids: Iterable[int]) -> pd.DataFrame:
+    """These providers' appointments that hold or held a slot, in local wall-clock times.
+
+    Cancelled ones count until their cancellation, so that a past day can be replayed; a
+    cancellation with no time is left out.
+    """
+    held = [*HELD, Status.CANCELLED]
+    rows = (
+        Appointment.objects.filter(
+            provider_id__in=list(provider_ids),
+            local_date__range=(first, last),
+            status__in=held,
+        )
+        .exclude(status=Status.CANCELLED, cancelled_at__isnull=True)
+        .values_list(
+            "provider_id", "clinic__timezone", "start", "duration_minutes", "booked_at",
+            "cancelled_at",
+        )
+    )  # fmt: skip
+    frame = pd.DataFrame.from_records(
+        list(rows),
+        columns=["provider_id", "timezone", "start", "minutes", "booked_at", "cancelled_at"],
+    )
+    if frame.empty:
+        return pd.DataFrame(columns=compute.TNAA_HOLD_COLUMNS)
+    frame["start"] = compute.local_naive(frame["start"], frame["timezone"])
+    frame["end"] = frame["start"] + pd.to_timedelta(frame["minutes"], unit="min")
+    frame["held_from"] = compute.local_naive(frame["booked_at"], frame["timezone"])
+    frame["held_to"] = compute.local_naive(frame["cancelled_at"], frame["timezone"])
+    return frame[compute.TNAA_HOLD_COLUMNS]
+
+
+def tnaa_frame(
+    *,
+    first: date,
+    last: date,
+    clinic_ids: Iterable[int] | None = None,
+    provider_id: int | None = None,
+) -> pd.DataFrame:
+    """Recorded third-next-available rows in the dates (compute.TNAA_COLUMNS)."""
+    qs = ThirdNextAvailable.objects.filter(date__range=(first, last))
+    if clinic_ids is not None:
+        qs = qs.filter(clinic_id__in=list(clinic_ids))
+    if provider_id is not None:
+        qs = qs.filter(provider_id=provider_id)
+    frame = pd.DataFrame.from_records(
+        list(qs.values_list(*compute.TNAA_COLUMNS)), columns=compute.TNAA_COLUMNS
+    )
+    frame["days"] = frame["days"].astype(float)
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# Template standardization
+
+
+def standardization_table(*, today: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The index per service line, and each provider's figures behind it, on `today`'s plan."""
+    frames = supply_frames()
+    week = compute.template_week(frames["assignments"], frames["blocks"], today)
+    providers = pd.DataFrame.from_records(
+        list(
+            Provider.objects.values_list(
+                "pk", "service_line_id", "fte", "name", "credential", "service_line__name"
+            )
+        ),
+        columns=[*compute.PROVIDER_COLUMNS, "provider", "credential", "service_line"],
+    )
+    table = compute.standardization(week, providers)
+    lines = dict(ServiceLine.objects.values_list("pk", "name"))
+    table.insert(0, "service_line", table["service_line_id"].map(lines))
+    detail = week.merge(providers, on="provider_id")
+    detail = detail[detail["minutes"] > 0].copy()
+    detail["new_share"] = detail["new_minutes"] / detail["minutes"]
+    detail["minutes_per_fte"] = detail["minutes"] / detail["fte"].astype(float)
+    detail = detail.sort_values(["service_line", "provider"])
+    return table.drop(columns="service_line_id"), detail[
+        ["service_line", "provider", "credential", "fte", "minutes", "new_minutes", "new_share",
+         "minutes_per_fte"]
+    ]  # fmt: skip
+
+
+def tnaa_table(
+    *,
+    first: date,
+    last: date,
+    by: str = "month",
+    clinic: str | None = None,
+    region: str | None = None,
+    provider: str | None = None,
+) -> pd.DataFrame:
+    """Third next available per period and class for a clinic, region, provider or network."""
+    clinic_ids, provider_id = scope_resolve(
+        first=first, last=last, clinic=clinic, region=region, provider=provider
+    )
+    records = tnaa_frame(first=first, last=last, clinic_ids=clinic_ids, provider_id=provider_id)
+    table = compute.tnaa_trend(records, by)
+    table.insert(1, "scope", scope_label(clinic=clinic, region=region, provider=provider))
+    table.insert(
+        2, "visit_class", table.pop("is_new_patient").map({True: "new", False: "established"})
+    )
+    return table
+
+
+def tnaa_trend_within(
+    *, first: date, last: date, by: str, clinic_ids: Iterable[int], provider_id: int | None = None
+) -> pd.DataFrame:
+    """`compute.tnaa_wide` for clinics already scoped to the user (pages), one provider or all."""
+    records = tnaa_frame(
+        first=first, last=last, clinic_ids=list(clinic_ids), provider_id=provider_id
+    )
+    return compute.tnaa_wide(compute.tnaa_trend(records, by))

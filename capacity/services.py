@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from django.conf import settings
@@ -15,7 +17,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from capacity import compute, demo, fhir, importers, selectors, tasks
-from capacity.models import KEPT, Appointment, AppointmentImport, DailyRollup
+from capacity.models import (
+    KEPT,
+    Appointment,
+    AppointmentImport,
+    DailyRollup,
+    ImportedSlot,
+    ThirdNextAvailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -27,31 +36,45 @@ STORED = (
 )  # fmt: skip
 
 
-def appointments_read(
-    *, content: bytes, file_format: str = "csv", mapping: Any = None
-) -> list[dict[str, Any]]:
-    """Parse and check a file against the network; raises ImportFileError, writes nothing."""
+class FileRows(NamedTuple):
+    """A checked file: appointment rows, calendar slot rows, and tentative appointments seen."""
+
+    appointments: list[dict[str, Any]]
+    slots: list[dict[str, Any]]
+    tentative: int
+
+
+def appointments_read(*, content: bytes, file_format: str = "csv", mapping: Any = None) -> FileRows:
+    """Parse and check a file against the network: appointment rows and (FHIR) slot rows.
+
+    Raises ImportFileError naming every bad row and field; writes nothing. Proposed, pending
+    and waitlisted FHIR appointments are only counted, as tentative demand.
+    """
+    lookups = selectors.import_lookups()
+    slots: list[dict[str, Any]] = []
+    errors: list[importers.RowError] = []
+    tentative = 0
     if file_format == "csv":
         column_mapping = importers.mapping_read(mapping) if mapping is not None else None
         frame = importers.read_csv(content, column_mapping)
     elif file_format == "fhir":
-        frame = _fhir_frame(content)
+        bundle = _fhir_bundle(content)
+        frame = pd.DataFrame(bundle.appointments, columns=list(importers.CANONICAL), dtype=str)
+        frame.index = bundle.labels
+        frame.attrs["formats"] = {}
+        slots, errors = fhir.slot_rows_validate(bundle, lookups)
+        tentative = bundle.tentative
     else:
         problem = f"unknown format {file_format!r}; use csv or fhir"
         raise importers.ImportFileError([importers.RowError("file", "format", problem)])
-    rows, errors = importers.validate(
-        frame, selectors.import_lookups(), secret=settings.PATIENT_KEY_SECRET
-    )
-    if errors:
-        raise importers.ImportFileError(errors)
-    return rows
+    rows, row_errors = importers.validate(frame, lookups, secret=settings.PATIENT_KEY_SECRET)
+    if errors or row_errors:
+        raise importers.ImportFileError(errors + row_errors)
+    return FileRows(rows, slots, tentative)
 
 
-def _fhir_frame(content: bytes) -> pd.DataFrame:
-    """A FHIR R4 Bundle's appointments as canonical rows, labelled by bundle entry.
-
-    Slots are read and validated; making them replace template supply is still to come.
-    """
+def _fhir_bundle(content: bytes) -> fhir.BundleRows:
+    """A FHIR R4 Bundle's appointments and slots as canonical rows, labelled by bundle entry."""
     try:
         document = json.loads(content.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -62,13 +85,10 @@ def _fhir_frame(content: bytes) -> pd.DataFrame:
         raise importers.ImportFileError(
             [importers.RowError("file", "", f"not JSON: {exc}")]
         ) from None
-    rows = fhir.bundle_rows(document)
-    if rows.errors:
-        raise importers.ImportFileError(rows.errors)
-    frame = pd.DataFrame(rows.appointments, columns=list(importers.CANONICAL), dtype=str)
-    frame.index = rows.labels
-    frame.attrs["formats"] = {}
-    return frame
+    bundle = fhir.bundle_rows(document)
+    if bundle.errors:
+        raise importers.ImportFileError(bundle.errors)
+    return bundle
 
 
 def appointments_import(
@@ -83,16 +103,63 @@ def appointments_import(
     """Import an appointment file: every row or none; re-importing it changes nothing.
 
     Rows are matched by (source, appointment_id): a new id is created, a changed row updated,
-    an identical row left untouched. Returns counts and the clinic-dates touched.
+    an identical row left untouched; a FHIR Bundle's slots likewise by (source, slot id).
+    Returns counts and the clinic-dates touched.
     """
-    rows = appointments_read(content=content, file_format=file_format, mapping=mapping)
+    rows, slots, tentative = appointments_read(
+        content=content, file_format=file_format, mapping=mapping
+    )
     with transaction.atomic():
         summary = _appointments_write(source=source, rows=rows, progress=progress)
+        if slots:
+            summary = _slots_write(source=source, slots=slots, summary=summary)
+        if tentative:
+            summary["tentative"] = tentative
         _new_patients_derive({r["patient_key"] for r in rows if r["patient_key"]})
         if dry_run:
             transaction.set_rollback(True)
     logger.info("appointments.imported", extra={"source": source, "dry_run": dry_run})
     return summary
+
+
+SLOT_STORED = (
+    "clinic_id", "provider_id", "visit_type_id", "start", "end", "local_date", "start_minute",
+    "end_minute", "available", "busy",
+)  # fmt: skip
+
+
+def _slots_write(
+    *, source: str, slots: list[dict[str, Any]], summary: dict[str, Any]
+) -> dict[str, Any]:
+    """Upsert a calendar's slots by (source, id); the summary gains their counts and dates."""
+    existing = {
+        values["external_id"]: tuple(values[name] for name in SLOT_STORED)
+        for values in ImportedSlot.objects.filter(
+            source=source, external_id__in=[s["external_id"] for s in slots]
+        ).values("external_id", *SLOT_STORED)
+    }
+    changed = [
+        s for s in slots if existing.get(s["external_id"]) != tuple(s[n] for n in SLOT_STORED)
+    ]
+    ImportedSlot.objects.bulk_create(
+        [ImportedSlot(source=source, **s) for s in changed],
+        batch_size=BATCH_SIZE,
+        update_conflicts=True,
+        unique_fields=["source", "external_id"],
+        update_fields=[*SLOT_STORED, "updated_at"],
+    )
+    dates = [d for d in (summary["first_date"], summary["last_date"]) if d]
+    dates += [s["local_date"].isoformat() for s in slots]
+    return {
+        **summary,
+        "clinic_ids": sorted({*summary["clinic_ids"], *(s["clinic_id"] for s in slots)}),
+        "slots": len(slots),
+        "slots_created": sum(s["external_id"] not in existing for s in slots),
+        "slots_updated": sum(s["external_id"] in existing for s in changed),
+        "slots_unchanged": len(slots) - len(changed),
+        "first_date": min(dates),
+        "last_date": max(dates),
+    }
 
 
 def _comparable(values: dict[str, Any], derived: bool | None) -> tuple:
@@ -102,41 +169,103 @@ def _comparable(values: dict[str, Any], derived: bool | None) -> tuple:
 def _appointments_write(
     *, source: str, rows: list[dict[str, Any]], progress: Callable[[int, int], None] | None
 ) -> dict[str, Any]:
-    existing: dict[str, tuple] = {}
-    ids = [r["external_id"] for r in rows]
-    for i in range(0, len(ids), BATCH_SIZE):
-        for values in Appointment.objects.filter(
-            source=source, external_id__in=ids[i : i + BATCH_SIZE]
-        ).values("external_id", "is_new_patient", "new_patient_derived", *STORED):
-            existing[values["external_id"]] = _comparable(values, values["new_patient_derived"])
-    created = updated = unchanged = 0
-    changed: list[Appointment] = []
-    for row in rows:
-        before = existing.get(row["external_id"])
-        if before == _comparable(row, row["is_new_patient"] is None):
-            unchanged += 1
-            continue
-        created += before is None
-        updated += before is not None
-        changed.append(
-            Appointment(
-                source=source,
-                external_id=row["external_id"],
-                is_new_patient=bool(row["is_new_patient"]),
-                new_patient_derived=row["is_new_patient"] is None,
-                **{name: row[name] for name in STORED},
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        # A year of a large group is a million rows. Model instances cost ~70 µs a row in
+        # Python; COPY into a temporary table shaped like the real one, then one comparison and
+        # upserts in SQL, cost a few. The comparison is `_comparable`'s, row for row.
+        table, q = Appointment._meta.db_table, connection.ops.quote_name
+        stored = ", ".join(q(name) for name in STORED)
+        texts = ("external_id", "status", "patient_key", "referral_source")  # "" is not NULL
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(
+            (n, row["external_id"], *(row[name] for name in STORED), row["is_new_patient"])
+            for n, row in enumerate(rows)
+        )
+        buffer.seek(0)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE appointment_rows ON COMMIT DROP AS SELECT 0 AS n, "
+                f"external_id, {stored}, {q('is_new_patient')} FROM {q(table)} WITH NO DATA"
             )
-        )
-    for i in range(0, len(changed), BATCH_SIZE):
-        Appointment.objects.bulk_create(
-            changed[i : i + BATCH_SIZE],
-            update_conflicts=True,
-            unique_fields=["source", "external_id"],
-            update_fields=[*STORED, "is_new_patient", "new_patient_derived", "updated_at"],
-        )
-        if progress:
-            progress(min(i + BATCH_SIZE, len(changed)), len(changed))
-    touched = sorted({(r["clinic_id"], r["local_date"].isoformat()) for r in rows})
+            cursor.copy_expert(
+                f"COPY appointment_rows FROM STDIN WITH (FORMAT csv, "
+                f"FORCE_NOT_NULL ({', '.join(q(name) for name in texts)}))",
+                buffer,
+            )
+            before = ", ".join(f"a.{q(name)}" for name in STORED)
+            after = ", ".join(f"r.{q(name)}" for name in STORED)
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE appointment_changes ON COMMIT DROP AS "
+                f"SELECT row_number() OVER (ORDER BY r.n) AS k, r.*, a.id IS NULL AS created "
+                f"FROM appointment_rows r LEFT JOIN {q(table)} a "
+                f"ON a.source = %s AND a.external_id = r.external_id "
+                f"WHERE a.id IS NULL OR ({before}, CASE WHEN a.new_patient_derived THEN NULL "
+                f"ELSE a.is_new_patient END) IS DISTINCT FROM ({after}, r.is_new_patient)",
+                [source],
+            )
+            cursor.execute(
+                "SELECT count(*) FILTER (WHERE created), count(*) FROM appointment_changes"
+            )
+            created, total = cursor.fetchone()
+            updated, unchanged = total - created, len(rows) - total
+            update = ", ".join(
+                f"{q(name)} = EXCLUDED.{q(name)}"
+                for name in (*STORED, "is_new_patient", "new_patient_derived", "updated_at")
+            )
+            now = timezone.now()
+            for i in range(0, total, BATCH_SIZE):
+                cursor.execute(
+                    f"INSERT INTO {q(table)} (source, external_id, {stored}, is_new_patient, "
+                    f"new_patient_derived, history_limited, updated_at) "
+                    f"SELECT %s, external_id, {stored}, COALESCE(is_new_patient, false), "
+                    f"is_new_patient IS NULL, false, %s FROM appointment_changes "
+                    f"WHERE k > %s AND k <= %s ORDER BY k "
+                    f"ON CONFLICT (source, external_id) DO UPDATE SET {update}",
+                    [source, now, i, i + BATCH_SIZE],
+                )
+                if progress:
+                    progress(min(i + BATCH_SIZE, total), total)
+            cursor.execute("DROP TABLE appointment_rows, appointment_changes")
+    else:
+        existing: dict[str, tuple] = {}
+        ids = [r["external_id"] for r in rows]
+        for i in range(0, len(ids), BATCH_SIZE):
+            for values in Appointment.objects.filter(
+                source=source, external_id__in=ids[i : i + BATCH_SIZE]
+            ).values("external_id", "is_new_patient", "new_patient_derived", *STORED):
+                existing[values["external_id"]] = _comparable(values, values["new_patient_derived"])
+        created = updated = unchanged = 0
+        changed: list[Appointment] = []
+        for row in rows:
+            before = existing.get(row["external_id"])
+            if before == _comparable(row, row["is_new_patient"] is None):
+                unchanged += 1
+                continue
+            created += before is None
+            updated += before is not None
+            changed.append(
+                Appointment(
+                    source=source,
+                    external_id=row["external_id"],
+                    is_new_patient=bool(row["is_new_patient"]),
+                    new_patient_derived=row["is_new_patient"] is None,
+                    **{name: row[name] for name in STORED},
+                )
+            )
+        for i in range(0, len(changed), BATCH_SIZE):
+            Appointment.objects.bulk_create(
+                changed[i : i + BATCH_SIZE],
+                update_conflicts=True,
+                unique_fields=["source", "external_id"],
+                update_fields=[*STORED, "is_new_patient", "new_patient_derived", "updated_at"],
+            )
+            if progress:
+                progress(min(i + BATCH_SIZE, len(changed)), len(changed))
+    # Distinct clinic-days first: a million rows share a few tens of thousands of them.
+    touched = sorted(
+        (c, d.isoformat()) for c, d in {(r["clinic_id"], r["local_date"]) for r in rows}
+    )
     return {
         "clinic_ids": sorted({c for c, _ in touched}),
         "rows": len(rows),
@@ -226,6 +355,47 @@ def rollups_recompute(
     return written
 
 
+def tnaa_record(
+    *, first: date, last: date, clinic_ids: Iterable[int] | None = None
+) -> dict[str, int]:
+    """Record third next available for each day from `first` to `last`, as it stood that
+    morning; replaces the rows of these clinics and days, so a rerun changes nothing.
+
+    Past days are replayed from booking and cancellation times (a backfill); appointments
+    without a booking time count as booked long before.
+    """
+    clinic_ids = list(clinic_ids) if clinic_ids is not None else None
+    horizon = last + timedelta(days=compute.TNAA_HORIZON_DAYS)
+    slots = selectors.tnaa_slots_frame(first=first, last=horizon, clinic_ids=clinic_ids)
+    holds = selectors.tnaa_holds_frame(
+        first=first, last=horizon, provider_ids=pd.unique(slots["provider_id"]).tolist()
+    )
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    records = compute.third_next_available(slots, holds, days)
+    with transaction.atomic():
+        stale = ThirdNextAvailable.objects.filter(date__range=(first, last))
+        if clinic_ids is not None:
+            stale = stale.filter(clinic_id__in=clinic_ids)
+        stale.delete()
+        ThirdNextAvailable.objects.bulk_create(
+            (
+                ThirdNextAvailable(
+                    provider_id=int(r.provider_id),
+                    clinic_id=int(r.clinic_id),
+                    is_new_patient=bool(r.is_new_patient),
+                    date=r.date,
+                    days=None if r.censored else int(r.days),
+                    censored=bool(r.censored),
+                )
+                for r in records.itertuples()
+            ),
+            batch_size=BATCH_SIZE,
+        )
+    censored = int(records["censored"].sum()) if not records.empty else 0
+    logger.info("tnaa.recorded", extra={"rows": len(records), "censored": censored})
+    return {"records": len(records), "censored": censored, "days": len(days)}
+
+
 # ---------------------------------------------------------------------------------------------
 # Import jobs, run by Celery
 
@@ -272,6 +442,15 @@ def import_create(
     return job
 
 
+def touched_months(summary: dict[str, Any]) -> tuple[date, date] | None:
+    """The whole months an import touched, so that a month's supply is complete beside its
+    new demand when rolled up; None when it touched nothing."""
+    if not summary["clinic_ids"]:
+        return None
+    first = date.fromisoformat(summary["first_date"]).replace(day=1)
+    return first, compute.month_end(date.fromisoformat(summary["last_date"]))
+
+
 def import_run(*, job: AppointmentImport, today: date) -> AppointmentImport:
     """Run one queued import; a finished job is left as it is, so a redelivery is harmless."""
     if job.state in (AppointmentImport.State.SUCCEEDED, AppointmentImport.State.FAILED):
@@ -292,12 +471,10 @@ def import_run(*, job: AppointmentImport, today: date) -> AppointmentImport:
     else:
         job.state, job.summary = AppointmentImport.State.SUCCEEDED, summary
         job.rows_total = job.rows_done = summary["rows"]
-        if not job.dry_run and summary["clinic_ids"]:
-            # Whole months, so that a month's supply is complete beside its new demand.
-            first = date.fromisoformat(summary["first_date"]).replace(day=1)
-            last = compute.month_end(date.fromisoformat(summary["last_date"]))
+        span = touched_months(summary)
+        if not job.dry_run and span:
             tasks.rollups_recompute.delay_on_commit(
-                summary["clinic_ids"], first.isoformat(), last.isoformat()
+                summary["clinic_ids"], span[0].isoformat(), span[1].isoformat()
             )
     job.finished_at = timezone.now()
     job.content = b""  # the rows are stored now; the raw file with patient ids is not kept
@@ -372,4 +549,7 @@ def demo_history_seed(*, today: date, months: int = 18, seed: int = 7) -> dict[s
             batch_size=BATCH_SIZE,
         )
     rollups = rollups_recompute(first=first, last=last, today=today)
-    return {"appointments": len(history), "rollup_rows": rollups}
+    # Six months of access trend, replayed from the generated booking times.
+    since = max(first, (today.replace(day=1) - timedelta(days=150)).replace(day=1))
+    tnaa = tnaa_record(first=since, last=today)
+    return {"appointments": len(history), "rollup_rows": rollups, "tnaa_rows": tnaa["records"]}

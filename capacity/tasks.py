@@ -33,3 +33,10 @@ def rollups_recompute(clinic_ids: list[int], first: str, last: str) -> None:
 def rollups_nightly() -> None:
     """Beat, every night: the recent past and the coming quarter, for every clinic."""
     services.rollups_nightly(today=timezone.localdate())
+
+
+@shared_task(**RETRY)
+def tnaa_daily() -> None:
+    """Beat, every morning: today's third next available for every provider and clinic."""
+    today = timezone.localdate()
+    services.tnaa_record(first=today, last=today)

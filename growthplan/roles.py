@@ -42,6 +42,7 @@ EDITS: dict[str, tuple[tuple[str, str], ...]] = {
         *(("clinics", m) for m in SUPPLY_MODELS),
         ("capacity", "appointment"),
         ("capacity", "appointmentimport"),
+        ("capacity", "importedslot"),
     ),
     MARKETING: (),
     BOARD: (),

@@ -174,6 +174,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "capacity.tasks.rollups_nightly",
         "schedule": crontab(hour=2, minute=30),
     },
+    "tnaa-daily": {
+        "task": "capacity.tasks.tnaa_daily",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
 
 # Keyed hash for patient identifiers from imports (DESIGN §7); rotate with a re-import.

@@ -136,13 +136,22 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Pop
         time.sleep(0.2)
     previous = celery_app.conf.task_default_queue, celery_app.conf.broker_url
     celery_app.conf.task_default_queue, celery_app.conf.broker_url = queue, broker
+    _reconnect()
     yield worker
     celery_app.conf.task_default_queue, celery_app.conf.broker_url = previous
+    _reconnect()
     worker.terminate()
     try:
         worker.wait(timeout=15)
     except subprocess.TimeoutExpired:
         worker.kill()
+
+
+def _reconnect() -> None:
+    # Producers made before the switch still lead to the old broker (without a configured one,
+    # Celery's default AMQP on localhost); `close()` drops the connection pool, not them.
+    celery_app.close()
+    celery_app.amqp._producer_pool = None
 
 
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):

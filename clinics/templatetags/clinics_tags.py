@@ -20,5 +20,13 @@ def percent(value: object) -> str:
 
 
 @register.filter
+def days(value: object) -> str:
+    """A mean number of days to one decimal; n/a where there is none."""
+    if value is None or value != value:
+        return "n/a"
+    return f"{float(value):.1f}"
+
+
+@register.filter
 def get_item(mapping: dict, key: object) -> object:
     return mapping.get(key) if mapping else None

@@ -147,7 +147,8 @@ def test_slots_take_clinic_and_provider_from_their_schedule():
     document = network()
     # when
     result = fhir.bundle_rows(document)
-    # then: free and busy are available supply, busy-unavailable is blocked, the last is ignored
+    # then: free and busy are available supply, busy-unavailable is blocked, the last is ignored;
+    # busy ones are taken on the site's calendar
     common = {"clinic_code": "C01", "provider_npi": "1234567893", "visit_type_code": "ORTHO-FU"}
     assert result.slots == [
         {
@@ -155,6 +156,7 @@ def test_slots_take_clinic_and_provider_from_their_schedule():
             "start": "2024-07-01T08:00:00-05:00",
             "end": "2024-07-01T08:15:00-05:00",
             "status": "available",
+            "busy": "false",
             **common,
         },
         {
@@ -162,6 +164,7 @@ def test_slots_take_clinic_and_provider_from_their_schedule():
             "start": "2024-07-01T08:15:00-05:00",
             "end": "2024-07-01T08:30:00-05:00",
             "status": "available",
+            "busy": "true",
             **common,
         },
         {
@@ -169,6 +172,7 @@ def test_slots_take_clinic_and_provider_from_their_schedule():
             "start": "2024-07-01T12:00:00-05:00",
             "end": "2024-07-01T13:00:00-05:00",
             "status": "blocked",
+            "busy": "true",
             **common,
         },
     ]

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from capacity import importers, services
 
@@ -44,3 +45,17 @@ class Command(BaseCommand):
             f"{summary['updated']} updated, {summary['unchanged']} unchanged; "
             f"dates {summary['first_date']} to {summary['last_date']}"
         )
+        if summary.get("slots"):
+            self.stdout.write(
+                f"calendar slots: {summary['slots']} ({summary['slots_created']} new, "
+                f"{summary['slots_updated']} updated, {summary['slots_unchanged']} unchanged)"
+            )
+        if summary.get("tentative"):
+            self.stdout.write(f"tentative (proposed, pending, waitlist): {summary['tentative']}")
+        span = services.touched_months(summary)
+        if not dry_run and span:
+            rows = services.rollups_recompute(
+                first=span[0], last=span[1], today=timezone.localdate(),
+                clinic_ids=summary["clinic_ids"],
+            )  # fmt: skip
+            self.stdout.write(f"rollups: {rows} rows for {span[0]} to {span[1]}")

@@ -51,7 +51,8 @@ class Command(BaseCommand):
             history = capacity_services.demo_history_seed(today=today, months=months, seed=seed)
             self.stdout.write(
                 f"appointments: {history['appointments']} over {months} months and the next "
-                f"3; rollups: {history['rollup_rows']} rows"
+                f"3; rollups: {history['rollup_rows']} rows; third next available: "
+                f"{history['tnaa_rows']} records"
             )
         users = ", ".join(f"{u} / {p} ({r})" for u, p, r, _ in demo.DEMO_USERS)
         self.stdout.write(self.style.SUCCESS(f"Demo network loaded. Users: {users}"))
