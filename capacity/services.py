@@ -317,6 +317,23 @@ def mapping_load(text: str) -> Any:
         ) from None
 
 
+def _rows_replace(
+    model: type[DailyRollup | ThirdNextAvailable],
+    *,
+    first: date,
+    last: date,
+    clinic_ids: list[int] | None,
+    rows: Iterable[DailyRollup | ThirdNextAvailable],
+) -> None:
+    """Replace a derived table's rows for these clinics and days at once: reruns are harmless."""
+    with transaction.atomic():
+        stale = model.objects.filter(date__range=(first, last))
+        if clinic_ids is not None:
+            stale = stale.filter(clinic_id__in=clinic_ids)
+        stale.delete()
+        model.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+
+
 def rollups_recompute(
     *, first: date, last: date, today: date, clinic_ids: Iterable[int] | None = None
 ) -> int:
@@ -332,24 +349,22 @@ def rollups_recompute(
             selectors.appointments_frame(clinic_ids=clinic_ids, first=start, last=end), today
         )
         rows = compute.rollup(compute.supply_daily(slots), demand)
-        with transaction.atomic():
-            stale = DailyRollup.objects.filter(date__range=(start, end))
-            if clinic_ids is not None:
-                stale = stale.filter(clinic_id__in=clinic_ids)
-            stale.delete()
-            DailyRollup.objects.bulk_create(
-                (
-                    DailyRollup(
-                        clinic_id=r.clinic_id,
-                        provider_id=None if pd.isna(r.provider_id) else int(r.provider_id),
-                        is_new_patient=bool(r.is_new_patient),
-                        date=r.date.date(),
-                        **{name: getattr(r, name) for name in compute.ROLLUP_FIGURES},
-                    )
-                    for r in rows.itertuples()
-                ),
-                batch_size=BATCH_SIZE,
-            )
+        _rows_replace(
+            DailyRollup,
+            first=start,
+            last=end,
+            clinic_ids=clinic_ids,
+            rows=(
+                DailyRollup(
+                    clinic_id=r.clinic_id,
+                    provider_id=None if pd.isna(r.provider_id) else int(r.provider_id),
+                    is_new_patient=bool(r.is_new_patient),
+                    date=r.date.date(),
+                    **{name: getattr(r, name) for name in compute.ROLLUP_FIGURES},
+                )
+                for r in rows.itertuples()
+            ),
+        )
         written += len(rows)
     logger.info("rollups.recomputed", extra={"rows": written})
     return written
@@ -372,25 +387,23 @@ def tnaa_record(
     )
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     records = compute.third_next_available(slots, holds, days)
-    with transaction.atomic():
-        stale = ThirdNextAvailable.objects.filter(date__range=(first, last))
-        if clinic_ids is not None:
-            stale = stale.filter(clinic_id__in=clinic_ids)
-        stale.delete()
-        ThirdNextAvailable.objects.bulk_create(
-            (
-                ThirdNextAvailable(
-                    provider_id=int(r.provider_id),
-                    clinic_id=int(r.clinic_id),
-                    is_new_patient=bool(r.is_new_patient),
-                    date=r.date,
-                    days=None if r.censored else int(r.days),
-                    censored=bool(r.censored),
-                )
-                for r in records.itertuples()
-            ),
-            batch_size=BATCH_SIZE,
-        )
+    _rows_replace(
+        ThirdNextAvailable,
+        first=first,
+        last=last,
+        clinic_ids=clinic_ids,
+        rows=(
+            ThirdNextAvailable(
+                provider_id=int(r.provider_id),
+                clinic_id=int(r.clinic_id),
+                is_new_patient=bool(r.is_new_patient),
+                date=r.date,
+                days=None if r.censored else int(r.days),
+                censored=bool(r.censored),
+            )
+            for r in records.itertuples()
+        ),
+    )
     censored = int(records["censored"].sum()) if not records.empty else 0
     logger.info("tnaa.recorded", extra={"rows": len(records), "censored": censored})
     return {"records": len(records), "censored": censored, "days": len(days)}

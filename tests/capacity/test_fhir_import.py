@@ -210,7 +210,5 @@ def test_the_command_names_each_problem_and_fails(lakeside, tmp_path):
     err = StringIO()
     with pytest.raises(CommandError, match="1 problem"):
         call_command("import_appointments", str(path), "--format", "fhir", stderr=err)
-    assert (
-        err.getvalue().strip() == "entry[10] Slot/s1, id: Slot/s1 is also entry[3] Slot/s1"
-    )
+    assert err.getvalue().strip() == "entry[10] Slot/s1, id: Slot/s1 is also entry[3] Slot/s1"
     assert ImportedSlot.objects.count() == 0

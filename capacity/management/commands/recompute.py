@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from capacity import services
+from capacity import selectors, services
 from capacity.models import Appointment
 from clinics.models import Clinic
 
@@ -18,12 +18,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, clinic, first, last, **options):
         today = timezone.localdate()
-        clinic_ids = None
-        if clinic:
-            found = Clinic.objects.filter(code=clinic).first()
-            if found is None:
-                raise CommandError(f"unknown clinic {clinic!r}")
-            clinic_ids = [found.pk]
+        try:
+            clinic_ids = selectors.scope_clinic_ids(clinic=clinic)
+        except Clinic.DoesNotExist:
+            raise CommandError(f"unknown clinic {clinic!r}") from None
         dates = Appointment.objects.order_by("local_date").values_list("local_date", flat=True)
         first = first or dates.first() or today.replace(day=1)
         last = last or max(dates.last() or today, today + timedelta(days=92))

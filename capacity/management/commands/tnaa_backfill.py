@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from capacity import services
+from capacity import selectors, services
 from clinics.models import Clinic
 
 
@@ -30,12 +30,10 @@ class Command(BaseCommand):
         last = _day(last) if last else timezone.localdate()
         if last < first:
             raise CommandError(f"--to {last} is before --from {first}")
-        clinic_ids = None
-        if clinic:
-            found = Clinic.objects.filter(code=clinic).first()
-            if found is None:
-                raise CommandError(f"unknown clinic {clinic!r}")
-            clinic_ids = [found.pk]
+        try:
+            clinic_ids = selectors.scope_clinic_ids(clinic=clinic)
+        except Clinic.DoesNotExist:
+            raise CommandError(f"unknown clinic {clinic!r}") from None
         # A month at a time keeps the slot frames small over long backfills.
         total = {"records": 0, "censored": 0}
         start = first
