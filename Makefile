@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint format chromium clean
+.PHONY: run test lint format chromium bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ format: $(VENV)/.test
 
 test: $(VENV)/.test chromium lint
 	$(PY) -m pytest
+
+# The scale figures of DESIGN §6 beside their floors, on a PostgreSQL database the run drops and
+# recreates (its name must contain "bench"). BENCH_ARGS=--appointments=50000 for a quick try.
+bench: DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/growthplan_bench
+bench: $(VENV)/.test
+	DATABASE_URL=$(DATABASE_URL) $(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 test-db.sqlite3 staticfiles test-artifacts

@@ -371,7 +371,7 @@ def _row_check(
 
 # What the column pass cannot vouch for; such a row goes through `_row_check`.
 _DOUBT = object()
-ROW_KEYS = (
+_ROW_KEYS = (
     "external_id", "clinic_id", "provider_id", "visit_type_id", "start", "local_date",
     "duration_minutes", "status", "booked_at", "cancelled_at", "is_new_patient", "patient_key",
     "referral_source",
@@ -380,7 +380,7 @@ ROW_KEYS = (
 
 @dataclass
 class _Checked:
-    """The column pass: each row's values in ROW_KEYS order, and the rows it doubts."""
+    """The column pass: each row's values in _ROW_KEYS order, and the rows it doubts."""
 
     lines: list
     values: list[np.ndarray]
@@ -391,7 +391,7 @@ class _Checked:
         if stop <= start:
             return []
         columns = [self.lines[start:stop], *(v[start:stop].tolist() for v in self.values)]
-        keys = ("line", *ROW_KEYS)
+        keys = ("line", *_ROW_KEYS)
         return [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import logging
+import operator
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any, NamedTuple
@@ -176,22 +177,27 @@ def _appointments_write(
         # upserts in SQL, cost a few. The comparison is `_comparable`'s, row for row.
         table, q = Appointment._meta.db_table, connection.ops.quote_name
         stored = ", ".join(q(name) for name in STORED)
+        copied = ", ".join(q(name) for name in ("external_id", *STORED, "is_new_patient"))
         texts = ("external_id", "status", "patient_key", "referral_source")  # "" is not NULL
         buffer = io.StringIO()
         csv.writer(buffer).writerows(
-            (n, row["external_id"], *(row[name] for name in STORED), row["is_new_patient"])
-            for n, row in enumerate(rows)
+            map(operator.itemgetter("external_id", *STORED, "is_new_patient"), rows)
         )
         buffer.seek(0)
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                f"CREATE TEMPORARY TABLE appointment_rows ON COMMIT DROP AS SELECT 0 AS n, "
-                f"external_id, {stored}, {q('is_new_patient')} FROM {q(table)} WITH NO DATA"
+                f"CREATE TEMPORARY TABLE appointment_rows ON COMMIT DROP AS "
+                f"SELECT {copied} FROM {q(table)} WITH NO DATA"
+            )
+            # Numbered as COPY reads them: the file's order, kept through the upserts.
+            cursor.execute(
+                "ALTER TABLE appointment_rows ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY"
             )
             cursor.copy_expert(
-                f"COPY appointment_rows FROM STDIN WITH (FORMAT csv, "
+                f"COPY appointment_rows ({copied}) FROM STDIN WITH (FORMAT csv, "
                 f"FORCE_NOT_NULL ({', '.join(q(name) for name in texts)}))",
                 buffer,
+                2**20,  # read size: psycopg2's 8 kB default makes COPY wait on Python
             )
             before = ", ".join(f"a.{q(name)}" for name in STORED)
             after = ", ".join(f"r.{q(name)}" for name in STORED)
@@ -204,6 +210,7 @@ def _appointments_write(
                 f"ELSE a.is_new_patient END) IS DISTINCT FROM ({after}, r.is_new_patient)",
                 [source],
             )
+            cursor.execute("CREATE INDEX ON appointment_changes (k)")
             cursor.execute(
                 "SELECT count(*) FILTER (WHERE created), count(*) FROM appointment_changes"
             )

@@ -6,6 +6,7 @@ from growthplan import views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("clinics/", include("clinics.urls")),

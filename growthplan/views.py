@@ -1,4 +1,7 @@
+from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from clinics import selectors
@@ -24,3 +27,10 @@ class HomeView(TemplateView):
         )
         context["template_count"] = selectors.template_list().count()
         return context
+
+
+@login_not_required
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for a load balancer, and the benchmark's trivial page: no login, no query."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,164 @@
+"""`python -m bench.run [--appointments N]`: the scale figures of DESIGN §6 beside their floors.
+
+Drops and recreates the PostgreSQL database that DATABASE_URL names (its name must contain
+"bench"), migrates it, loads the demo network's supply side, generates an appointment file on
+its template slots and times:
+
+1. the import of that file through `capacity.services.appointments_import`, beside a raw
+   `COPY` of the same rows into a plain table;
+2. `capacity.services.rollups_recompute` over all clinics and the whole range, beside one SQL
+   `GROUP BY` of the same figures over the same rows;
+3. the clinic utilization page's median response time, beside /healthz's.
+
+Progress goes to stderr; the report to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+
+import django
+import psycopg2
+from django.conf import settings
+from django.core.management import call_command
+from django.test.utils import override_settings
+from django.utils import timezone
+from psycopg2 import sql
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "growthplan.settings")
+
+BENCH_USER = "board"  # a read-only demo role that may see every clinic's utilization
+
+
+def arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run",
+        description="The scale figures of DESIGN §6, each beside a floor timed in the same run.",
+    )
+    parser.add_argument(
+        "--appointments", type=int, default=1_000_000, metavar="N",
+        help="rows in the import (1,000,000)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--clinics", type=int, default=40, metavar="N", help="clinics in the network (40)"
+    )
+    parser.add_argument(
+        "--requests", type=int, default=20, help="timed requests per page (20), after 3 warm-ups"
+    )
+    parser.add_argument("--seed", type=int, default=7, help="random seed (7)")
+    args = parser.parse_args(argv)
+    if args.appointments < 1 or args.clinics < 1 or args.requests < 1:
+        parser.error("--appointments, --clinics and --requests must be positive")
+    return args
+
+
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def database_reset() -> str:
+    """Drop and recreate the benchmark database, so that every run starts from the same state.
+
+    Dropping is destructive, so a database whose name lacks "bench" is refused.
+    """
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        raise SystemExit("The benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
+    name = db["NAME"]
+    if "bench" not in name:
+        raise SystemExit(
+            f"Refusing to drop database {name!r}: the benchmark recreates its database, "
+            "so its name must contain 'bench' (e.g. growthplan_bench)."
+        )
+    admin = psycopg2.connect(
+        dbname="postgres",
+        user=db.get("USER") or None,
+        password=db.get("PASSWORD") or None,
+        host=db.get("HOST") or None,
+        port=db.get("PORT") or None,
+    )
+    admin.autocommit = True  # DROP and CREATE DATABASE cannot run inside a transaction
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    finally:
+        admin.close()
+    return name
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = arguments(argv)
+    # collectstatic has not run: whitenoise warns once, which says nothing about the figures.
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)
+    django.setup()
+    # Models can be imported only once Django is set up.
+    from bench import measure
+
+    progress(f"recreating database {database_reset()} and migrating")
+    call_command("migrate", verbosity=0)
+    today = timezone.localdate()
+    # Production runs without DEBUG's log of every query. The static storage and security
+    # settings that DEBUG chose at start-up stay, so the pages still render from plain static.
+    with override_settings(DEBUG=False):
+        progress(f"loading the demo network with {args.clinics} clinics")
+        network = measure.network_seed(clinics=args.clinics, seed=args.seed, today=today)
+        progress(f"generating {args.appointments:,} appointments on the template slots")
+        generated, content = measure.timed(
+            lambda: measure.appointments_file(count=args.appointments, today=today, seed=args.seed)
+        )
+        progress(f"file: {len(content) / 2**20:.0f} MiB in {generated:.1f} s; COPY floor")
+        copy = measure.copy_floor(content)
+        progress(f"COPY: {copy.seconds:.1f} s; importing through appointments_import")
+        imported = measure.import_figure(content)
+        del content
+        first, last = measure.date_range()
+        progress(f"import: {imported.seconds:.1f} s; GROUP BY floor over {first} – {last}")
+        group_by = measure.group_by_floor(first=first, last=last, today=today)
+        progress(f"GROUP BY: {group_by.seconds:.1f} s; rollups_recompute")
+        rollups = measure.rollup_figure(first=first, last=last, today=today)
+        code = measure.busiest_clinic()
+        progress(f"rollups: {rollups.seconds:.1f} s; pages ({args.requests} requests each)")
+        pages = measure.page_medians(code=code, username=BENCH_USER, requests=args.requests)
+        facts = measure.machine()
+    rows = args.appointments
+    if imported.detail["summary"]["created"] != rows or copy.detail["rows"] != rows:
+        raise SystemExit(f"expected {rows:,} rows: {imported.detail['summary']}, {copy.detail}")
+    n = pages.detail["requests"]
+    lines = [
+        f"Growthplan benchmark: {rows:,} appointments, {network['clinics']} clinics, "
+        f"{network['providers']} providers, local days {first} – {last}",
+        "machine: " + "; ".join(f"{k} {v}" for k, v in facts.items()),
+        "",
+        f"{'figure':<44}{'time':>10}   {'floor':<40}{'time':>10}{'ratio':>9}",
+        _row(f"import {rows:,} appointments (CSV)", imported.seconds,
+             "raw COPY of the same rows, plain table", copy.seconds),
+        _row("rollups_recompute, all clinics", rollups.seconds,
+             "SQL GROUP BY of the same figures", group_by.seconds),
+        _row(f"/capacity/clinics/{code}/ median of {n}", pages.seconds,
+             f"/healthz median of {n}", pages.detail["floor"], unit="ms"),
+        "",
+        f"import rate: {rows / imported.seconds:,.0f} rows/s (COPY {rows / copy.seconds:,.0f})",
+        "import stages: "
+        + ", ".join(f"{name} {s:.1f} s" for name, s in imported.detail["stages"].items()),
+        f"rollups: {rollups.detail['rows']:,} rows written; "
+        f"GROUP BY: {group_by.detail['rows']:,} demand groups",
+    ]  # fmt: skip
+    print("\n".join(lines))
+
+
+def _row(figure: str, seconds: float, floor: str, floor_seconds: float, unit: str = "s") -> str:
+    scale = 1000 if unit == "ms" else 1
+    amount, floor_amount = f"{seconds * scale:.1f} {unit}", f"{floor_seconds * scale:.1f} {unit}"
+    ratio = f"{seconds / floor_seconds:.1f}×"
+    return f"{figure:<44}{amount:>10}   {floor:<40}{floor_amount:>10}{ratio:>9}"
+
+
+if __name__ == "__main__":
+    main()
