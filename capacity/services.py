@@ -116,7 +116,10 @@ def appointments_import(
             summary = _slots_write(source=source, slots=slots, summary=summary)
         if tentative:
             summary["tentative"] = tentative
-        _new_patients_derive({r["patient_key"] for r in rows if r["patient_key"]})
+        # Only derived flags can change when a patient's history grows; where the source
+        # states every flag and none was ever derived, there is nothing to re-derive.
+        if Appointment.objects.filter(new_patient_derived=True).exists():
+            _new_patients_derive({r["patient_key"] for r in rows if r["patient_key"]})
         if dry_run:
             transaction.set_rollback(True)
     logger.info("appointments.imported", extra={"source": source, "dry_run": dry_run})

@@ -68,6 +68,11 @@ def _floor(value: float) -> int:
     return math.floor(value + _EPSILON)
 
 
+def round_down(value: float) -> int:
+    """A capacity count shown whole: rounded down (DESIGN §3), float noise forgiven."""
+    return _floor(value)
+
+
 def followup_profile(
     new_patients: pd.DataFrame,
     followups: pd.DataFrame,
@@ -270,3 +275,53 @@ def caps(
     whole = ["np_slots_available", "np_limit", "np_booked", "np_headroom", "cap", "target"]
     nullable = ["sustainable_limit", "followup_limit", "requested"]
     return out.astype({**dict.fromkeys(whole, "int64"), **dict.fromkeys(nullable, "Int64")})
+
+
+# ---------------------------------------------------------------------------------------------
+# From visit history to the engine's inputs
+
+VISIT_COLUMNS = ["patient_key", "month", "is_new_patient", "kept", "held", "minutes"]
+
+
+def cohorts(visits: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`followup_profile`'s two count frames from one clinic × service line's visits.
+
+    `visits` has VISIT_COLUMNS, one row per appointment (`month` "YYYY-MM"). A patient's cohort
+    is the month of their first kept new-patient visit; their kept established visits in that
+    month or later count as its follow-ups, k months on. Visits without a patient key cannot
+    be followed and count in neither.
+    """
+    known = visits[visits["patient_key"] != ""]
+    new = known[known["is_new_patient"] & known["kept"]]
+    first = new.groupby("patient_key")["month"].min().rename("cohort_month")
+    new_patients = first.value_counts().rename("new_patients").rename_axis("cohort_month")
+    followed = known[~known["is_new_patient"] & known["kept"]].join(first, on="patient_key")
+    followed = followed[followed["cohort_month"].notna()].copy()
+    followed["k"] = followed["month"].map(_month_index) - followed["cohort_month"].map(_month_index)
+    followed = followed[followed["k"] >= 0]
+    followups = followed.groupby(["cohort_month", "k"]).size().rename("followups")
+    return new_patients.reset_index(), followups.reset_index()
+
+
+def base_minutes(
+    visits: pd.DataFrame, *, current_month: str, k_max: int = FOLLOWUP_MONTHS
+) -> float:
+    """B's base: the trailing 3-month average of established held minutes from patients
+    outside the cohorts of the last `k_max` months (DESIGN §3), from `visits` (VISIT_COLUMNS).
+
+    The trailing months are the three before `current_month`; a patient whose first kept
+    new-patient visit falls in the `k_max` months before it is one of those cohorts. Visits
+    without a patient key count as outside every cohort.
+    """
+    now = _month_index(current_month)
+    month = visits["month"].map(_month_index)
+    new = visits[visits["is_new_patient"] & visits["kept"] & (visits["patient_key"] != "")]
+    first = new.groupby("patient_key")["month"].min().map(_month_index)
+    recent = set(first[(first >= now - k_max) & (first < now)].index)
+    trailing = (
+        ~visits["is_new_patient"]
+        & visits["held"]
+        & month.between(now - 3, now - 1)
+        & ~visits["patient_key"].isin(recent)
+    )
+    return float(visits.loc[trailing, "minutes"].sum()) / 3
