@@ -173,105 +173,15 @@ def _comparable(values: dict[str, Any], derived: bool | None) -> tuple:
 def _appointments_write(
     *, source: str, rows: list[dict[str, Any]], progress: Callable[[int, int], None] | None
 ) -> dict[str, Any]:
+    """Upsert the rows by (source, id), leaving identical ones untouched; counts and dates."""
     connection = transaction.get_connection()
     if connection.vendor == "postgresql":
-        # A year of a large group is a million rows. Model instances cost ~70 µs a row in
-        # Python; COPY into a temporary table shaped like the real one, then one comparison and
-        # upserts in SQL, cost a few. The comparison is `_comparable`'s, row for row.
-        table, q = Appointment._meta.db_table, connection.ops.quote_name
-        stored = ", ".join(q(name) for name in STORED)
-        copied = ", ".join(q(name) for name in ("external_id", *STORED, "is_new_patient"))
-        texts = ("external_id", "status", "patient_key", "referral_source")  # "" is not NULL
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(
-            map(operator.itemgetter("external_id", *STORED, "is_new_patient"), rows)
+        counts = _appointments_copy(
+            source=source, rows=rows, progress=progress, connection=connection
         )
-        buffer.seek(0)
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE appointment_rows ON COMMIT DROP AS "
-                f"SELECT {copied} FROM {q(table)} WITH NO DATA"
-            )
-            # Numbered as COPY reads them: the file's order, kept through the upserts.
-            cursor.execute(
-                "ALTER TABLE appointment_rows ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY"
-            )
-            cursor.copy_expert(
-                f"COPY appointment_rows ({copied}) FROM STDIN WITH (FORMAT csv, "
-                f"FORCE_NOT_NULL ({', '.join(q(name) for name in texts)}))",
-                buffer,
-                2**20,  # read size: psycopg2's 8 kB default makes COPY wait on Python
-            )
-            before = ", ".join(f"a.{q(name)}" for name in STORED)
-            after = ", ".join(f"r.{q(name)}" for name in STORED)
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE appointment_changes ON COMMIT DROP AS "
-                f"SELECT row_number() OVER (ORDER BY r.n) AS k, r.*, a.id IS NULL AS created "
-                f"FROM appointment_rows r LEFT JOIN {q(table)} a "
-                f"ON a.source = %s AND a.external_id = r.external_id "
-                f"WHERE a.id IS NULL OR ({before}, CASE WHEN a.new_patient_derived THEN NULL "
-                f"ELSE a.is_new_patient END) IS DISTINCT FROM ({after}, r.is_new_patient)",
-                [source],
-            )
-            cursor.execute("CREATE INDEX ON appointment_changes (k)")
-            cursor.execute(
-                "SELECT count(*) FILTER (WHERE created), count(*) FROM appointment_changes"
-            )
-            created, total = cursor.fetchone()
-            updated, unchanged = total - created, len(rows) - total
-            update = ", ".join(
-                f"{q(name)} = EXCLUDED.{q(name)}"
-                for name in (*STORED, "is_new_patient", "new_patient_derived", "updated_at")
-            )
-            now = timezone.now()
-            for i in range(0, total, BATCH_SIZE):
-                cursor.execute(
-                    f"INSERT INTO {q(table)} (source, external_id, {stored}, is_new_patient, "
-                    f"new_patient_derived, history_limited, updated_at) "
-                    f"SELECT %s, external_id, {stored}, COALESCE(is_new_patient, false), "
-                    f"is_new_patient IS NULL, false, %s FROM appointment_changes "
-                    f"WHERE k > %s AND k <= %s ORDER BY k "
-                    f"ON CONFLICT (source, external_id) DO UPDATE SET {update}",
-                    [source, now, i, i + BATCH_SIZE],
-                )
-                if progress:
-                    progress(min(i + BATCH_SIZE, total), total)
-            cursor.execute("DROP TABLE appointment_rows, appointment_changes")
     else:
-        existing: dict[str, tuple] = {}
-        ids = [r["external_id"] for r in rows]
-        for i in range(0, len(ids), BATCH_SIZE):
-            for values in Appointment.objects.filter(
-                source=source, external_id__in=ids[i : i + BATCH_SIZE]
-            ).values("external_id", "is_new_patient", "new_patient_derived", *STORED):
-                existing[values["external_id"]] = _comparable(values, values["new_patient_derived"])
-        created = updated = unchanged = 0
-        changed: list[Appointment] = []
-        for row in rows:
-            before = existing.get(row["external_id"])
-            if before == _comparable(row, row["is_new_patient"] is None):
-                unchanged += 1
-                continue
-            created += before is None
-            updated += before is not None
-            changed.append(
-                Appointment(
-                    source=source,
-                    external_id=row["external_id"],
-                    is_new_patient=bool(row["is_new_patient"]),
-                    new_patient_derived=row["is_new_patient"] is None,
-                    **{name: row[name] for name in STORED},
-                )
-            )
-        for i in range(0, len(changed), BATCH_SIZE):
-            Appointment.objects.bulk_create(
-                changed[i : i + BATCH_SIZE],
-                update_conflicts=True,
-                unique_fields=["source", "external_id"],
-                update_fields=[*STORED, "is_new_patient", "new_patient_derived", "updated_at"],
-            )
-            if progress:
-                progress(min(i + BATCH_SIZE, len(changed)), len(changed))
+        counts = _appointments_upsert(source=source, rows=rows, progress=progress)
+    created, updated, unchanged = counts
     # Distinct clinic-days first: a million rows share a few tens of thousands of them.
     touched = sorted(
         (c, d.isoformat()) for c, d in {(r["clinic_id"], r["local_date"]) for r in rows}
@@ -286,6 +196,118 @@ def _appointments_write(
         "first_date": min((d for _, d in touched), default=None),
         "last_date": max((d for _, d in touched), default=None),
     }
+
+
+Counts = tuple[int, int, int]
+
+
+def _appointments_copy(
+    *, source: str, rows: list[dict[str, Any]], progress: Callable[[int, int], None] | None,
+    connection: Any,
+) -> Counts:  # fmt: skip
+    """PostgreSQL: created, updated and unchanged counts of a COPY-based upsert."""
+    # A year of a large group is a million rows. Model instances cost ~70 µs a row in
+    # Python; COPY into a temporary table shaped like the real one, then one comparison and
+    # upserts in SQL, cost a few. The comparison is `_comparable`'s, row for row.
+    table, q = Appointment._meta.db_table, connection.ops.quote_name
+    stored = ", ".join(q(name) for name in STORED)
+    copied = ", ".join(q(name) for name in ("external_id", *STORED, "is_new_patient"))
+    texts = ("external_id", "status", "patient_key", "referral_source")  # "" is not NULL
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(
+        map(operator.itemgetter("external_id", *STORED, "is_new_patient"), rows)
+    )
+    buffer.seek(0)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE appointment_rows ON COMMIT DROP AS "
+            f"SELECT {copied} FROM {q(table)} WITH NO DATA"
+        )
+        # Numbered as COPY reads them: the file's order, kept through the upserts.
+        cursor.execute(
+            "ALTER TABLE appointment_rows ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY"
+        )
+        cursor.copy_expert(
+            f"COPY appointment_rows ({copied}) FROM STDIN WITH (FORMAT csv, "
+            f"FORCE_NOT_NULL ({', '.join(q(name) for name in texts)}))",
+            buffer,
+            2**20,  # read size: psycopg2's 8 kB default makes COPY wait on Python
+        )
+        before = ", ".join(f"a.{q(name)}" for name in STORED)
+        after = ", ".join(f"r.{q(name)}" for name in STORED)
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE appointment_changes ON COMMIT DROP AS "
+            f"SELECT row_number() OVER (ORDER BY r.n) AS k, r.*, a.id IS NULL AS created "
+            f"FROM appointment_rows r LEFT JOIN {q(table)} a "
+            f"ON a.source = %s AND a.external_id = r.external_id "
+            f"WHERE a.id IS NULL OR ({before}, CASE WHEN a.new_patient_derived THEN NULL "
+            f"ELSE a.is_new_patient END) IS DISTINCT FROM ({after}, r.is_new_patient)",
+            [source],
+        )
+        cursor.execute("CREATE INDEX ON appointment_changes (k)")
+        cursor.execute("SELECT count(*) FILTER (WHERE created), count(*) FROM appointment_changes")
+        created, total = cursor.fetchone()
+        updated, unchanged = total - created, len(rows) - total
+        update = ", ".join(
+            f"{q(name)} = EXCLUDED.{q(name)}"
+            for name in (*STORED, "is_new_patient", "new_patient_derived", "updated_at")
+        )
+        now = timezone.now()
+        for i in range(0, total, BATCH_SIZE):
+            cursor.execute(
+                f"INSERT INTO {q(table)} (source, external_id, {stored}, is_new_patient, "
+                f"new_patient_derived, history_limited, updated_at) "
+                f"SELECT %s, external_id, {stored}, COALESCE(is_new_patient, false), "
+                f"is_new_patient IS NULL, false, %s FROM appointment_changes "
+                f"WHERE k > %s AND k <= %s ORDER BY k "
+                f"ON CONFLICT (source, external_id) DO UPDATE SET {update}",
+                [source, now, i, i + BATCH_SIZE],
+            )
+            if progress:
+                progress(min(i + BATCH_SIZE, total), total)
+        cursor.execute("DROP TABLE appointment_rows, appointment_changes")
+    return created, updated, unchanged
+
+
+def _appointments_upsert(
+    *, source: str, rows: list[dict[str, Any]], progress: Callable[[int, int], None] | None
+) -> Counts:  # fmt: skip
+    """Other databases (SQLite for `make run`): the same upsert through the ORM."""
+    existing: dict[str, tuple] = {}
+    ids = [r["external_id"] for r in rows]
+    for i in range(0, len(ids), BATCH_SIZE):
+        for values in Appointment.objects.filter(
+            source=source, external_id__in=ids[i : i + BATCH_SIZE]
+        ).values("external_id", "is_new_patient", "new_patient_derived", *STORED):
+            existing[values["external_id"]] = _comparable(values, values["new_patient_derived"])
+    created = updated = unchanged = 0
+    changed: list[Appointment] = []
+    for row in rows:
+        before = existing.get(row["external_id"])
+        if before == _comparable(row, row["is_new_patient"] is None):
+            unchanged += 1
+            continue
+        created += before is None
+        updated += before is not None
+        changed.append(
+            Appointment(
+                source=source,
+                external_id=row["external_id"],
+                is_new_patient=bool(row["is_new_patient"]),
+                new_patient_derived=row["is_new_patient"] is None,
+                **{name: row[name] for name in STORED},
+            )
+        )
+    for i in range(0, len(changed), BATCH_SIZE):
+        Appointment.objects.bulk_create(
+            changed[i : i + BATCH_SIZE],
+            update_conflicts=True,
+            unique_fields=["source", "external_id"],
+            update_fields=[*STORED, "is_new_patient", "new_patient_derived", "updated_at"],
+        )
+        if progress:
+            progress(min(i + BATCH_SIZE, len(changed)), len(changed))
+    return created, updated, unchanged
 
 
 def _new_patients_derive(patient_keys: Iterable[str]) -> int:
