@@ -44,9 +44,11 @@ EDITS: dict[str, tuple[tuple[str, str], ...]] = {
         ("capacity", "appointmentimport"),
         ("capacity", "importedslot"),
     ),
-    MARKETING: (),
+    MARKETING: (("marketing", "newpatientgoal"),),
     BOARD: (),
 }
+# role -> further permission codenames, beyond add/change/delete of a model.
+GRANTS: dict[str, tuple[str, ...]] = {OPERATIONS: ("decide_override",)}
 
 
 def _permissions_for(role: str) -> Iterable[Permission]:
@@ -58,11 +60,16 @@ def _permissions_for(role: str) -> Iterable[Permission]:
             Permission.objects.filter(content_type__app_label__in=("auth", "authtoken"))
         )
     editable = set(EDITS.get(role, ()))
+    granted = set(GRANTS.get(role, ()))
     return [
         p
         for p in perms
         if p.codename.startswith("view_")
-        or (p.content_type.app_label, p.content_type.model) in editable
+        or p.codename in granted
+        or (
+            (p.content_type.app_label, p.content_type.model) in editable
+            and p.codename.split("_", 1)[0] in ("add", "change", "delete")
+        )
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -13,6 +14,7 @@ from capacity import selectors as capacity_selectors
 from capacity.models import HELD, KEPT, Appointment, Status
 from clinics.models import Clinic, ServiceLine, VisitType
 from marketing import compute
+from marketing.models import GoalStatus, NewPatientGoal
 
 NOSHOW_DAYS = 90
 
@@ -158,13 +160,44 @@ REPORT_COLUMNS = [
 ]  # fmt: skip
 
 
+def caps_table(
+    *,
+    clinic: Clinic,
+    service_line: ServiceLine,
+    first: str,
+    months: int,
+    today: date,
+    goals: Iterable[NewPatientGoal] = (),
+) -> pd.DataFrame:
+    """`compute.caps` over the horizon with the goals' requests and approved overrides."""
+    inputs = cap_inputs(
+        clinic=clinic, service_line=service_line, first=first, months=months, today=today
+    )
+    frame = inputs.months.copy()
+    frame["requested"] = None
+    frame["override"] = None
+    for goal in goals:
+        at = frame.index[frame["period"] == goal.month.strftime("%Y-%m")]
+        if goal.requested is not None:
+            frame.loc[at, "requested"] = goal.requested
+        if goal.status == GoalStatus.OVERRIDE_APPROVED:
+            frame.loc[at, "override"] = goal.requested
+    return compute.caps(
+        frame, inputs.profile,
+        new_visit_minutes=inputs.new_visit_minutes,
+        followup_visit_minutes=inputs.followup_visit_minutes,
+        target_utilization=inputs.target_utilization, noshow_rate=inputs.noshow_rate,
+        past_arrivals=inputs.past_arrivals, beyond=inputs.beyond,
+    )  # fmt: skip
+
+
 def np_capacity_table(
     *, clinic: str, service_line: str, first: str, months: int, today: date
 ) -> pd.DataFrame:
     """`report np-capacity` (DESIGN §4) for one clinic × service line over `months` months.
 
-    Until goals exist, `requested` and `target` are null: the target the app recommends is
-    the cap. Headroom minutes round down like every capacity count.
+    `requested` and `target` are null where no goal exists (the app then recommends the cap).
+    Headroom minutes round down like every capacity count.
     """
     found = Clinic.objects.filter(code=clinic).first()
     if found is None:
@@ -178,15 +211,13 @@ def np_capacity_table(
         compute.month_add(first, 0)
     except ValueError as exc:
         raise CapScopeError(str(exc)) from None
-    inputs = cap_inputs(clinic=found, service_line=line, first=first, months=months, today=today)
-    table = compute.caps(
-        inputs.months, inputs.profile,
-        new_visit_minutes=inputs.new_visit_minutes,
-        followup_visit_minutes=inputs.followup_visit_minutes,
-        target_utilization=inputs.target_utilization, noshow_rate=inputs.noshow_rate,
-        past_arrivals=inputs.past_arrivals, beyond=inputs.beyond,
-    )  # fmt: skip
+    goals = NewPatientGoal.objects.filter(clinic=found, service_line=line)
+    table = caps_table(
+        clinic=found, service_line=line, first=first, months=months, today=today, goals=goals
+    )
     table["established_headroom"] = table["established_headroom"].map(compute.round_down)
-    table["requested"] = None
-    table["target"] = None
+    # A month without a goal has no request and no target: the app recommends the cap.
+    with_goal = {g.month.strftime("%Y-%m") for g in goals}
+    table["target"] = table["target"].astype(object).where(table["period"].isin(with_goal), None)
+    table["requested"] = table["requested"].astype(object).where(table["requested"].notna(), None)
     return table[REPORT_COLUMNS]
