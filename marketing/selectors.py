@@ -211,7 +211,7 @@ def np_capacity_table(
         compute.month_add(first, 0)
     except ValueError as exc:
         raise CapScopeError(str(exc)) from None
-    goals = NewPatientGoal.objects.filter(clinic=found, service_line=line)
+    goals = list(NewPatientGoal.objects.filter(clinic=found, service_line=line))
     table = caps_table(
         clinic=found, service_line=line, first=first, months=months, today=today, goals=goals
     )
