@@ -26,6 +26,7 @@ from capacity.models import (
     ImportedSlot,
     ThirdNextAvailable,
 )
+from marketing import services as marketing_services
 
 logger = logging.getLogger(__name__)
 
@@ -518,9 +519,10 @@ def import_run(*, job: AppointmentImport, today: date) -> AppointmentImport:
         job.rows_total = job.rows_done = summary["rows"]
         span = touched_months(summary)
         if not job.dry_run and span:
-            tasks.rollups_recompute.delay_on_commit(
-                summary["clinic_ids"], span[0].isoformat(), span[1].isoformat()
-            )
+            marketing_services.recompute_enqueue(
+                reason=f"appointment import #{job.pk}", clinic_ids=summary["clinic_ids"],
+                rollups=span,
+            )  # fmt: skip
     job.finished_at = timezone.now()
     job.content = b""  # the rows are stored now; the raw file with patient ids is not kept
     job.save()
@@ -528,10 +530,12 @@ def import_run(*, job: AppointmentImport, today: date) -> AppointmentImport:
     return job
 
 
-def rollups_nightly(*, today: date) -> int:
-    """Recompute the recent past and the coming quarter for every clinic."""
+def rollups_nightly(*, today: date, clinic_ids: Iterable[int] | None = None) -> int:
+    """Recompute the recent past and the coming quarter for these clinics (default: all)."""
     first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    return rollups_recompute(first=first, last=today + timedelta(days=92), today=today)
+    return rollups_recompute(
+        first=first, last=today + timedelta(days=92), today=today, clinic_ids=clinic_ids
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,5 +1,3 @@
-from datetime import date
-
 from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
@@ -18,21 +16,6 @@ def appointment_import_run(job_id: int) -> None:
     if job is None:  # deleted after enqueue
         return
     services.import_run(job=job, today=timezone.localdate())
-
-
-@shared_task(**RETRY)
-def rollups_recompute(clinic_ids: list[int], first: str, last: str) -> None:
-    """Replace the rollups of these clinics between two ISO dates (an import touched them)."""
-    services.rollups_recompute(
-        first=date.fromisoformat(first), last=date.fromisoformat(last),
-        today=timezone.localdate(), clinic_ids=clinic_ids,
-    )  # fmt: skip
-
-
-@shared_task(**RETRY)
-def rollups_nightly() -> None:
-    """Beat, every night: the recent past and the coming quarter, for every clinic."""
-    services.rollups_nightly(today=timezone.localdate())
 
 
 @shared_task(**RETRY)

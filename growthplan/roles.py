@@ -43,8 +43,13 @@ EDITS: dict[str, tuple[tuple[str, str], ...]] = {
         ("capacity", "appointment"),
         ("capacity", "appointmentimport"),
         ("capacity", "importedslot"),
+        ("marketing", "recomputejob"),
     ),
-    MARKETING: (("marketing", "newpatientgoal"),),
+    MARKETING: (
+        ("marketing", "newpatientgoal"),
+        ("marketing", "campaign"),
+        ("marketing", "channel"),
+    ),
     BOARD: (),
 }
 # role -> further permission codenames, beyond add/change/delete of a model.

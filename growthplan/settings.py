@@ -170,8 +170,8 @@ CELERY_TASK_TIME_LIMIT = 60 * 30
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="growthplan")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
-    "rollups-nightly": {
-        "task": "capacity.tasks.rollups_nightly",
+    "plan-nightly": {
+        "task": "marketing.tasks.plan_nightly",
         "schedule": crontab(hour=2, minute=30),
     },
     "tnaa-daily": {

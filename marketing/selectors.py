@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
 
 from capacity import compute as capacity_compute
 from capacity import selectors as capacity_selectors
 from capacity.models import HELD, KEPT, Appointment, Status
 from clinics.models import Clinic, ServiceLine, VisitType
 from marketing import compute
-from marketing.models import GoalStatus, NewPatientGoal
+from marketing.models import Campaign, GoalStatus, NewPatientGoal
 
 NOSHOW_DAYS = 90
 
@@ -216,8 +217,233 @@ def np_capacity_table(
         clinic=found, service_line=line, first=first, months=months, today=today, goals=goals
     )
     table["established_headroom"] = table["established_headroom"].map(compute.round_down)
-    # A month without a goal has no request and no target: the app recommends the cap.
-    with_goal = {g.month.strftime("%Y-%m") for g in goals}
+    # A month without a request is no goal (the recompute stores a row for every month): it
+    # has no request and no target, and the app recommends the cap.
+    with_goal = {g.month.strftime("%Y-%m") for g in goals if g.requested is not None}
     table["target"] = table["target"].astype(object).where(table["period"].isin(with_goal), None)
     table["requested"] = table["requested"].astype(object).where(table["requested"].notna(), None)
     return table[REPORT_COLUMNS]
+
+
+# ---------------------------------------------------------------------------------------------
+# Goals, headroom and actuals, as stored by the recompute
+
+
+GOAL_COLUMNS = [
+    "goal_id", "clinic", "clinic_name", "service_line", "period", "requested", "cap",
+    "binding_constraint", "target", "status", "np_slots_available", "np_booked", "np_headroom",
+    "established_headroom", "version", "kept", "attainment",
+]  # fmt: skip
+
+
+def horizon(today: date, months: int = 12) -> list[str]:
+    """The months of the planning horizon: this month and the `months − 1` after it."""
+    return [compute.month_add(today.strftime("%Y-%m"), n) for n in range(months)]
+
+
+def _month_range(first: str, last: str) -> tuple[date, date]:
+    return date.fromisoformat(f"{first}-01"), capacity_compute.month_end(
+        date.fromisoformat(f"{last}-01")
+    )
+
+
+def kept_new_patients(
+    *, clinic_ids: Iterable[int], first: str, last: str, service_line_id: int | None = None
+) -> dict[tuple[int, int, str], int]:
+    """New patients KEPT per (clinic id, service line id, month): goal attainment's numerator."""
+    rows = Appointment.objects.filter(
+        clinic_id__in=list(clinic_ids),
+        is_new_patient=True,
+        status__in=list(KEPT),
+        local_date__range=_month_range(first, last),
+    )
+    if service_line_id is not None:
+        rows = rows.filter(visit_type__service_line_id=service_line_id)
+    counted = (
+        rows.annotate(month=TruncMonth("local_date"))
+        .values_list("clinic_id", "visit_type__service_line_id", "month")
+        .annotate(n=Count("pk"))
+    )
+    return {(c, s, m.strftime("%Y-%m")): n for c, s, m, n in counted}
+
+
+def goals_frame(
+    *,
+    clinic_ids: Iterable[int],
+    first: str,
+    last: str,
+    service_line_id: int | None = None,
+) -> pd.DataFrame:
+    """Stored goals (with caps, headroom and targets) and the new patients kept, per clinic ×
+    service line × month, in GOAL_COLUMNS. `requested` is None where marketing set no goal;
+    `attainment` = kept ÷ target, None where the target is 0."""
+    clinic_ids = list(clinic_ids)
+    goals = NewPatientGoal.objects.filter(
+        clinic_id__in=clinic_ids, month__range=_month_range(first, last)
+    )
+    if service_line_id is not None:
+        goals = goals.filter(service_line_id=service_line_id)
+    rows = list(
+        goals.order_by("clinic__code", "service_line__code", "month").values_list(
+            "pk", "clinic_id", "clinic__code", "clinic__name", "service_line_id",
+            "service_line__code", "month", "requested", "cap", "binding_constraint", "target",
+            "status", "np_slots_available", "np_booked", "np_headroom", "established_headroom",
+            "version",
+        )
+    )  # fmt: skip
+    kept = kept_new_patients(
+        clinic_ids=clinic_ids, first=first, last=last, service_line_id=service_line_id
+    )
+    records = []
+    for pk, clinic_id, code, name, line_id, line, month, *figures, version in rows:
+        period = month.strftime("%Y-%m")
+        n = kept.get((clinic_id, line_id, period), 0)
+        target = figures[3]
+        records.append(
+            [pk, code, name, line, period, *figures, version, n, compute.attainment(n, target)]
+        )
+    return pd.DataFrame.from_records(records, columns=GOAL_COLUMNS)
+
+
+def headroom_matrix(
+    *, clinic_ids: Iterable[int], months: list[str], service_line_id: int | None = None
+) -> pd.DataFrame:
+    """New-patient headroom (cap − booked) per clinic (rows) × month (columns), summed over
+    service lines unless one is chosen; NaN where no cap is stored yet."""
+    frame = goals_frame(
+        clinic_ids=clinic_ids, first=months[0], last=months[-1], service_line_id=service_line_id
+    )
+    if frame.empty:
+        return pd.DataFrame(columns=months)
+    return frame.pivot_table(
+        index="clinic", columns="period", values="np_headroom", aggfunc="sum"
+    ).reindex(columns=months)
+
+
+@dataclass(frozen=True)
+class NetworkPlan:
+    """A network goal spread over clinics: one row per clinic and the allocation."""
+
+    rows: pd.DataFrame
+    allocation: compute.Allocation
+    missing: list[str]  # clinics offering the line with no cap computed for the month
+
+
+def network_goal_plan(
+    *, service_line: ServiceLine, month: date, total: int, today: date, clinic_ids=None
+) -> NetworkPlan:
+    """How `total` new patients of a service line in `month` would spread over the clinics
+    offering it (compute.network_goal), from their stored caps and bookings."""
+    first = month.replace(day=1)
+    offering = service_line.clinics.all()
+    if clinic_ids is not None:
+        offering = offering.filter(pk__in=list(clinic_ids))
+    codes = list(offering.order_by("code").values_list("code", flat=True))
+    stored = {
+        code: (cap, booked, requested)
+        for code, cap, booked, requested in NewPatientGoal.objects.filter(
+            service_line=service_line, month=first, clinic__code__in=codes
+        ).values_list("clinic__code", "cap", "np_booked", "requested")
+    }
+    known = [c for c in codes if c in stored]
+    allocation = compute.network_goal(
+        total,
+        booked={c: stored[c][1] for c in known},
+        caps={c: stored[c][0] for c in known},
+    )
+    rows = pd.DataFrame.from_records(
+        [
+            (c, stored[c][0], stored[c][1], stored[c][0] - stored[c][1], stored[c][2],
+             allocation.goals[c])
+            for c in known
+        ],
+        columns=["clinic", "cap", "np_booked", "np_headroom", "requested_now", "goal"],
+    )  # fmt: skip
+    return NetworkPlan(rows, allocation, [c for c in codes if c not in stored])
+
+
+# ---------------------------------------------------------------------------------------------
+# Campaigns
+
+SIGNAL_COLUMNS = [
+    "clinic", "period", "cap", "np_booked", "np_headroom", "target", "expected", "signal",
+    "leads_needed",
+]  # fmt: skip
+
+
+def campaign_list(*, clinic_ids: Iterable[int] | None = None) -> QuerySet[Campaign]:
+    """Campaigns with a clinic among `clinic_ids` (None: all), newest first."""
+    campaigns = Campaign.objects.select_related("channel", "service_line", "created_by")
+    if clinic_ids is not None:
+        campaigns = campaigns.filter(clinics__in=list(clinic_ids)).distinct()
+    return campaigns.prefetch_related("clinics")
+
+
+def campaign_months(campaign: Campaign) -> list[str]:
+    """The calendar months a campaign's dates touch."""
+    first, last = campaign.starts_on.strftime("%Y-%m"), campaign.ends_on.strftime("%Y-%m")
+    count = compute.month_index(last) - compute.month_index(first) + 1
+    return [compute.month_add(first, n) for n in range(count)]
+
+
+@dataclass(frozen=True)
+class CampaignSignals:
+    """Per target clinic and month: headroom, the signal, the leads a target needs; and other
+    clinics with headroom for the same service line."""
+
+    rows: pd.DataFrame
+    suggestions: pd.DataFrame
+    leads_needed: int
+    expected_per_clinic_month: float
+
+
+def campaign_signals(*, campaign: Campaign, today: date) -> CampaignSignals:
+    """Push / hold / pause for each of a campaign's clinics and months that lie in the planning
+    horizon (past months have no headroom to sell), from the stored caps."""
+    months = [p for p in campaign_months(campaign) if p in set(horizon(today))]
+    clinics = list(campaign.clinics.order_by("code"))
+    expected = compute.campaign_expected(
+        expected_leads=campaign.expected_leads, conversion=float(campaign.conversion),
+        clinics=len(clinics), months=len(campaign_months(campaign)),
+    )  # fmt: skip
+    empty = CampaignSignals(
+        pd.DataFrame(columns=SIGNAL_COLUMNS),
+        pd.DataFrame(columns=["clinic", "clinic_name", "np_headroom"]),
+        0,
+        expected,
+    )
+    if not months:
+        return empty
+    goals = goals_frame(
+        clinic_ids=[c.pk for c in clinics], first=months[0], last=months[-1],
+        service_line_id=campaign.service_line_id,
+    )  # fmt: skip
+    goals = goals[goals["period"].isin(months)]
+    rows = goals.assign(
+        expected=expected,
+        signal=[
+            compute.campaign_signal(headroom=h, expected=expected) for h in goals["np_headroom"]
+        ],
+        leads_needed=[compute.leads_needed(t, campaign.conversion) for t in goals["target"]],
+    )[SIGNAL_COLUMNS]
+    others = list(
+        campaign.service_line.clinics.exclude(pk__in=[c.pk for c in clinics]).values_list(
+            "pk", flat=True
+        )
+    )
+    around = goals_frame(
+        clinic_ids=others, first=months[0], last=months[-1],
+        service_line_id=campaign.service_line_id,
+    )  # fmt: skip
+    around = around[around["period"].isin(months)]
+    suggestions = (
+        around.groupby(["clinic", "clinic_name"], as_index=False)["np_headroom"]
+        .sum()
+        .query("np_headroom > 0")
+        .sort_values(["np_headroom", "clinic"], ascending=[False, True])
+        .head(3)
+        .reset_index(drop=True)
+    )
+    return CampaignSignals(
+        rows.reset_index(drop=True), suggestions, int(rows["leads_needed"].sum()), expected
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -10,10 +11,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from capacity import services as capacity_services
 from clinics.models import Clinic, ServiceLine
 from growthplan.errors import DomainError
-from marketing import compute, selectors
-from marketing.models import GoalChange, GoalStatus, NewPatientGoal
+from marketing import compute, selectors, tasks
+from marketing.models import (
+    Campaign,
+    GoalChange,
+    GoalStatus,
+    JobStatus,
+    NewPatientGoal,
+    RecomputeJob,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -111,13 +120,15 @@ def override_decide(
     return goal
 
 
-def goals_recompute(*, clinic: Clinic, service_line: ServiceLine, today: date) -> None:
-    """Solve the horizon's caps with the stored requests and approved overrides, and store
-    each goal's cap, binding constraint, target and (for a request above the cap) status."""
+def goals_recompute(*, clinic: Clinic, service_line: ServiceLine, today: date) -> int:
+    """Solve the horizon's caps with the stored requests and approved overrides, and store for
+    every month its cap, binding constraint, headroom and target, and (for a request above the
+    cap) the override request. A month without a goal gets a row with no request: its target
+    is the cap the app recommends. Returns the rows written; a rerun changes nothing."""
     first = _month(today)
     goals = {
         _month(g.month): g
-        for g in NewPatientGoal.objects.filter(
+        for g in NewPatientGoal.objects.select_for_update().filter(
             clinic=clinic, service_line=service_line, month__gte=today.replace(day=1)
         )
     }
@@ -125,17 +136,165 @@ def goals_recompute(*, clinic: Clinic, service_line: ServiceLine, today: date) -
         clinic=clinic, service_line=service_line, first=first, months=HORIZON_MONTHS,
         today=today, goals=goals.values(),
     )  # fmt: skip
+    now = timezone.now()
     for row in table.itertuples():
-        goal = goals.get(row.period)
-        if goal is None:
-            continue
+        goal = goals.get(row.period) or NewPatientGoal(
+            clinic=clinic, service_line=service_line, month=date.fromisoformat(f"{row.period}-01")
+        )
         goal.cap, goal.binding_constraint, goal.target = row.cap, row.binding_constraint, row.target
+        goal.np_slots_available, goal.np_booked = row.np_slots_available, row.np_booked
+        goal.np_headroom = row.np_headroom
+        goal.established_headroom = compute.round_down(row.established_headroom)
+        goal.computed_at = now
         above = goal.requested is not None and goal.requested > row.cap
         if above and goal.status == GoalStatus.CAPPED:
             goal.status = GoalStatus.OVERRIDE_REQUESTED
         elif not above and goal.status == GoalStatus.OVERRIDE_REQUESTED:
             goal.status = GoalStatus.CAPPED  # capacity grew to meet the request
-        goal.save(update_fields=["cap", "binding_constraint", "target", "status", "updated_at"])
+        goal.save()
+    return len(table)
+
+
+def plan_recompute(*, today: date, clinic_ids: Iterable[int] | None = None) -> int:
+    """Caps, headroom and targets for every service line of these clinics (default: all).
+
+    Each clinic × service line is solved in its own transaction, so a long run never holds
+    every goal locked and a rerun after a crash redoes only what is stale.
+    """
+    clinics = Clinic.objects.prefetch_related("service_lines").order_by("code")
+    if clinic_ids is not None:
+        clinics = clinics.filter(pk__in=list(clinic_ids))
+    written = 0
+    for clinic in clinics:
+        for line in clinic.service_lines.all():
+            with transaction.atomic():
+                written += goals_recompute(clinic=clinic, service_line=line, today=today)
+    logger.info("plan.recomputed", extra={"goals": written})
+    return written
+
+
+# ---------------------------------------------------------------------------------------------
+# Recompute jobs: queued on supply or demand changes and nightly, visible to operations
+
+
+def recompute_enqueue(
+    *,
+    reason: str,
+    clinic_ids: Iterable[int] | None = None,
+    rollups: tuple[date, date] | None = None,
+) -> RecomputeJob:
+    """Queue a recompute of rollups, caps and targets for these clinics (None: all), once the
+    change that asks for it commits. Rollups cover `rollups` (first, last day), else the
+    nightly window: the months an import touched may lie further back."""
+    codes = (
+        []
+        if clinic_ids is None
+        else sorted(Clinic.objects.filter(pk__in=list(clinic_ids)).values_list("code", flat=True))
+    )
+    first, last = rollups or (None, None)
+    job = RecomputeJob.objects.create(
+        reason=reason[:120], clinic_codes=codes, rollups_from=first, rollups_to=last
+    )
+    tasks.plan_recompute.delay_on_commit(job.pk)
+    return job
+
+
+def recompute_run(*, job: RecomputeJob, today: date) -> RecomputeJob:
+    """Run one recompute job: rollups over the nightly window, then caps and targets.
+
+    Both steps replace rows by key, so a rerun (a retried or duplicated task) changes nothing.
+    A failure is recorded on the job and raised again for Celery to retry or report.
+    """
+    clinic_ids = (
+        list(Clinic.objects.filter(code__in=job.clinic_codes).values_list("pk", flat=True))
+        if job.clinic_codes
+        else None
+    )
+    if job.clinic_codes and not clinic_ids:  # its clinics were deleted since
+        clinic_ids = []
+    job.status, job.started_at, job.finished_at, job.error = (
+        JobStatus.RUNNING, timezone.now(), None, "",
+    )  # fmt: skip
+    job.save(update_fields=["status", "started_at", "finished_at", "error"])
+    try:
+        if job.rollups_from and job.rollups_to:
+            job.rollup_rows = capacity_services.rollups_recompute(
+                first=job.rollups_from, last=job.rollups_to, today=today, clinic_ids=clinic_ids
+            )
+        else:
+            job.rollup_rows = capacity_services.rollups_nightly(today=today, clinic_ids=clinic_ids)
+        job.goals = plan_recompute(today=today, clinic_ids=clinic_ids)
+    except Exception as exc:
+        logger.exception("plan.recompute_failed", extra={"job_id": job.pk})
+        job.status, job.error = JobStatus.FAILED, f"{type(exc).__name__}: {exc}"
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
+        raise
+    job.status, job.finished_at = JobStatus.DONE, timezone.now()
+    job.save(update_fields=["status", "finished_at", "rollup_rows", "goals"])
+    return job
+
+
+# ---------------------------------------------------------------------------------------------
+# Network goals and campaigns
+
+
+@transaction.atomic
+def network_goal_apply(
+    *, service_line: ServiceLine, month: date, total: int, user: Any, today: date
+) -> compute.Allocation:
+    """Spread a network-wide goal over the clinics by headroom (`selectors.network_goal_plan`)
+    and record each clinic's share as its requested goal; what cannot be placed is returned,
+    never forced onto a clinic above its cap."""
+    allocation = selectors.network_goal_plan(
+        service_line=service_line, month=month, total=total, today=today
+    ).allocation
+    clinics = Clinic.objects.in_bulk(field_name="code")
+    note = f"network goal {total} for {service_line.code} {_month(month)}"
+    for code, requested in allocation.goals.items():
+        goal_request(
+            clinic=clinics[code], service_line=service_line, month=month, requested=requested,
+            user=user, today=today, reason=note,
+        )  # fmt: skip
+    logger.info("goal.network_applied", extra={"unplaced": allocation.unplaced})
+    return allocation
+
+
+@transaction.atomic
+def campaign_save(
+    *, campaign: Campaign, data: Mapping[str, Any], clinics: Iterable[Clinic], user: Any
+) -> Campaign:
+    """Create or change a campaign; its clinics must offer its service line."""
+    clinics = list(clinics)
+    for name, value in data.items():
+        setattr(campaign, name, value)
+    if campaign.pk is None:
+        campaign.created_by = user
+    errors: dict[str, list[str]] = {}
+    try:
+        campaign.full_clean()
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if not clinics:
+        errors.setdefault("clinics", []).append("choose at least one clinic")
+    line = campaign.service_line if campaign.service_line_id else None
+    offered = set(line.clinics.values_list("pk", flat=True)) if line else set()
+    wrong = sorted(c.code for c in clinics if line and c.pk not in offered)
+    if wrong:
+        errors.setdefault("clinics", []).append(
+            f"{', '.join(wrong)} {'does' if len(wrong) == 1 else 'do'} not offer {line.code}"
+        )
+    if errors:
+        raise ValidationError(errors)
+    campaign.save()
+    campaign.clinics.set(clinics)
+    logger.info("campaign.saved", extra={"campaign_id": campaign.pk})
+    return campaign
+
+
+@transaction.atomic
+def campaign_delete(*, campaign: Campaign) -> None:
+    campaign.delete()
 
 
 def _text(value: object) -> str:

@@ -50,11 +50,12 @@ class Profile:
 
 def month_add(period: str, months: int) -> str:
     """The month `months` after "YYYY-MM" (before it when negative)."""
-    index = _month_index(period) + months
+    index = month_index(period) + months
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def _month_index(period: str) -> int:
+def month_index(period: str) -> int:
+    """Months since year 0 of "YYYY-MM", so that months subtract; ValueError when malformed."""
     try:
         year, month = (int(part) for part in period.split("-"))
     except (AttributeError, ValueError):
@@ -99,9 +100,10 @@ def followup_profile(
         if not values or any(not math.isfinite(v) or v < 0 for v in values):
             raise ValueError("a configured follow-up profile needs one or more values ≥ 0")
         return Profile(values, "configured")
-    last_complete = _month_index(current_month) - k_max - 1
+    last_complete = month_index(current_month) - k_max - 1
     cohorts = new_patients[new_patients["new_patients"] > 0]
-    cohorts = cohorts.assign(month=cohorts["cohort_month"].map(_month_index))
+    # An empty map keeps the string dtype; months must be numbers to be ranked.
+    cohorts = cohorts.assign(month=cohorts["cohort_month"].map(month_index).astype("int64"))
     chosen = cohorts[cohorts["month"] <= last_complete].nlargest(TRAILING_COHORTS, "month")
     if chosen.empty:
         return Profile(DEFAULT_FOLLOWUPS, "default")
@@ -188,9 +190,9 @@ def caps(
     periods = [str(p) for p in frame["period"]]
     if not periods:
         return pd.DataFrame(columns=CAP_COLUMNS)
-    start = _month_index(periods[0])
+    start = month_index(periods[0])
     for offset, period in enumerate(periods):
-        if _month_index(period) != start + offset:
+        if month_index(period) != start + offset:
             raise ValueError(f"months must be consecutive and ascending; {period} breaks that")
 
     f = profile.values
@@ -204,7 +206,7 @@ def caps(
     owed = [per_patient * fk for fk in f]
     committed = [0.0] * (horizon + reach)
     for period, arrived in (past_arrivals or {}).items():
-        offset = _month_index(period) - start
+        offset = month_index(period) - start
         if offset >= 0:
             raise ValueError(f"past arrivals must be before the horizon; {period} is not")
         for k, fk in enumerate(f):
@@ -297,7 +299,7 @@ def cohorts(visits: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     new_patients = first.value_counts().rename("new_patients").rename_axis("cohort_month")
     followed = known[~known["is_new_patient"] & known["kept"]].join(first, on="patient_key")
     followed = followed[followed["cohort_month"].notna()].copy()
-    followed["k"] = followed["month"].map(_month_index) - followed["cohort_month"].map(_month_index)
+    followed["k"] = followed["month"].map(month_index) - followed["cohort_month"].map(month_index)
     followed = followed[followed["k"] >= 0]
     followups = followed.groupby(["cohort_month", "k"]).size().rename("followups")
     return new_patients.reset_index(), followups.reset_index()
@@ -313,10 +315,10 @@ def base_minutes(
     new-patient visit falls in the `k_max` months before it is one of those cohorts. Visits
     without a patient key count as outside every cohort.
     """
-    now = _month_index(current_month)
-    month = visits["month"].map(_month_index)
+    now = month_index(current_month)
+    month = visits["month"].map(month_index)
     new = visits[visits["is_new_patient"] & visits["kept"] & (visits["patient_key"] != "")]
-    first = new.groupby("patient_key")["month"].min().map(_month_index)
+    first = new.groupby("patient_key")["month"].min().map(month_index)
     recent = set(first[(first >= now - k_max) & (first < now)].index)
     trailing = (
         ~visits["is_new_patient"]

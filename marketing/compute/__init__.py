@@ -1,0 +1,56 @@
+"""Pure marketing computation (no Django): the cap engine of DESIGN §3 in `capping`, and the
+planning on top of it (network distribution, campaign signals, leads) in `planning`."""
+
+from marketing.compute.capping import (
+    CAP_COLUMNS,
+    DEFAULT_FOLLOWUPS,
+    FOLLOWUP_MONTHS,
+    MONTH_COLUMNS,
+    TRAILING_COHORTS,
+    VISIT_COLUMNS,
+    Profile,
+    base_minutes,
+    capped_target,
+    caps,
+    cohorts,
+    followup_profile,
+    month_add,
+    month_index,
+    round_down,
+)
+from marketing.compute.planning import (
+    SIGNALS,
+    Allocation,
+    apportion,
+    attainment,
+    campaign_expected,
+    campaign_signal,
+    leads_needed,
+    network_goal,
+)
+
+__all__ = [
+    "CAP_COLUMNS",
+    "DEFAULT_FOLLOWUPS",
+    "FOLLOWUP_MONTHS",
+    "MONTH_COLUMNS",
+    "SIGNALS",
+    "TRAILING_COHORTS",
+    "VISIT_COLUMNS",
+    "Allocation",
+    "Profile",
+    "apportion",
+    "attainment",
+    "base_minutes",
+    "campaign_expected",
+    "campaign_signal",
+    "capped_target",
+    "caps",
+    "cohorts",
+    "followup_profile",
+    "leads_needed",
+    "month_add",
+    "month_index",
+    "network_goal",
+    "round_down",
+]
