@@ -13,6 +13,7 @@ urlpatterns = [
     path("capacity/", include("capacity.urls")),
     path("api/", include(("clinics.api_urls", "api"))),
     path("api/", include(("capacity.api_urls", "capacity-api"))),
+    path("api/", include(("marketing.api_urls", "marketing-api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -241,13 +241,19 @@ def recompute_run(*, job: RecomputeJob, today: date) -> RecomputeJob:
 
 @transaction.atomic
 def network_goal_apply(
-    *, service_line: ServiceLine, month: date, total: int, user: Any, today: date
+    *,
+    service_line: ServiceLine,
+    month: date,
+    total: int,
+    user: Any,
+    today: date,
+    clinic_ids: Iterable[int] | None = None,
 ) -> compute.Allocation:
     """Spread a network-wide goal over the clinics by headroom (`selectors.network_goal_plan`)
     and record each clinic's share as its requested goal; what cannot be placed is returned,
     never forced onto a clinic above its cap."""
     allocation = selectors.network_goal_plan(
-        service_line=service_line, month=month, total=total, today=today
+        service_line=service_line, month=month, total=total, today=today, clinic_ids=clinic_ids
     ).allocation
     clinics = Clinic.objects.in_bulk(field_name="code")
     note = f"network goal {total} for {service_line.code} {_month(month)}"
