@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,11 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from capacity import services as capacity_services
-from clinics.models import Clinic, ServiceLine
+from clinics.models import Clinic, ServiceLine, User
+from growthplan import roles
 from growthplan.errors import DomainError
-from marketing import compute, selectors, tasks
+from marketing import compute, demo, selectors, tasks
 from marketing.models import (
     Campaign,
+    Channel,
     GoalChange,
     GoalStatus,
     JobStatus,
@@ -79,6 +82,8 @@ def goal_request(
             f"{goal.updated_at:%Y-%m-%d %H:%M} (now {goal.requested} requested); reload to see it"
         )
     old = goal.requested
+    if old == requested and goal.status != GoalStatus.OVERRIDE_REFUSED:
+        return goal  # a grid posts every month; an unchanged one is no change to record
     goal.requested, goal.requested_by = requested, user
     goal.override_reason = reason
     goal.status = GoalStatus.CAPPED  # a changed request needs a fresh decision
@@ -305,3 +310,93 @@ def campaign_delete(*, campaign: Campaign) -> None:
 
 def _text(value: object) -> str:
     return "" if value is None else str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Demo
+
+
+@transaction.atomic
+def demo_marketing_seed(*, today: date) -> dict[str, int]:
+    """Channels, campaigns and goals on the demo network, after its caps are computed.
+
+    Goals: 80 % of the cap for the next three months at a few clinics, one request above the
+    cap waiting for operations at the first clinic, and one approved. Rerunning replaces the
+    demo campaigns and repeats the same requests (history grows, numbers do not change).
+    """
+    channels = {
+        code: Channel.objects.update_or_create(code=code, defaults={"name": name})[0]
+        for code, name in demo.CHANNELS
+    }
+    clinics = Clinic.objects.prefetch_related("service_lines").in_bulk(field_name="code")
+    marketer = User.objects.filter(groups__name=roles.MARKETING).order_by("pk").first()
+    operator = User.objects.filter(groups__name=roles.OPERATIONS).order_by("pk").first()
+    written = plan_recompute(today=today)
+    Campaign.objects.filter(name__in=[c[0] for c in demo.CAMPAIGNS]).delete()
+    campaigns = 0
+    for name, channel, codes, offset, months, budget, leads, conversion in demo.CAMPAIGNS:
+        sites = [clinics[c] for c in codes if c in clinics]
+        lines = [set(s.service_lines.all()) for s in sites]
+        common = sorted(set.intersection(*lines), key=lambda line: line.code) if lines else []
+        if not common:
+            continue
+        starts = date.fromisoformat(compute.month_add(_month(today), offset) + "-01")
+        ends = date.fromisoformat(compute.month_add(_month(starts), months) + "-01")
+        campaign = Campaign(
+            name=name, channel=channels[channel], service_line=common[0], starts_on=starts,
+            ends_on=ends - timedelta(days=1), budget=budget, expected_leads=leads,
+            conversion=Decimal(conversion), created_by=marketer,
+        )  # fmt: skip
+        campaign.save()
+        campaign.clinics.set(sites)
+        campaigns += 1
+    goals = 0
+    for index, clinic in enumerate(clinics[c] for c in sorted(clinics)[:4]):
+        line = min(clinic.service_lines.all(), key=lambda line: line.code)
+        for offset in range(1, 4):
+            month = date.fromisoformat(compute.month_add(_month(today), offset) + "-01")
+            cap = NewPatientGoal.objects.get(clinic=clinic, service_line=line, month=month).cap
+            above = index == 0 and offset in (1, 2)
+            goal = goal_request(
+                clinic=clinic, service_line=line, month=month,
+                requested=cap + 12 if above else cap * 4 // 5, user=marketer, today=today,
+                reason="spring campaign at our busiest site" if above else "",
+            )  # fmt: skip
+            goals += 1
+            if above and offset == 1 and operator and goal.status == GoalStatus.OVERRIDE_REQUESTED:
+                override_decide(
+                    goal=goal, approve=True, user=operator, today=today,
+                    reason="a locum covers two extra sessions a week",
+                )  # fmt: skip
+    return {"goal_rows": written, "campaigns": campaigns, "goals_requested": goals}
+
+
+# ---------------------------------------------------------------------------------------------
+# For the network-goal page (marketing/views.py)
+
+
+@transaction.atomic
+def network_goal_apply_within(
+    *,
+    service_line: ServiceLine,
+    month: date,
+    total: int,
+    user: Any,
+    today: date,
+    clinic_ids: Iterable[int],
+) -> compute.Allocation:
+    """`network_goal_apply` over the clinics a user may see (`clinic_ids`): a user of one
+    organization spreads a goal over its clinics only, as the page's preview showed."""
+    allocation = selectors.network_goal_plan(
+        service_line=service_line, month=month, total=total, today=today,
+        clinic_ids=list(clinic_ids),
+    ).allocation  # fmt: skip
+    clinics = Clinic.objects.in_bulk(field_name="code")
+    note = f"network goal {total} for {service_line.code} {_month(month)}"
+    for code, requested in allocation.goals.items():
+        goal_request(
+            clinic=clinics[code], service_line=service_line, month=month, requested=requested,
+            user=user, today=today, reason=note,
+        )  # fmt: skip
+    logger.info("goal.network_applied", extra={"unplaced": allocation.unplaced})
+    return allocation

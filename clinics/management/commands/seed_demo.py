@@ -6,6 +6,7 @@ from django.utils import timezone
 from capacity import services as capacity_services
 from clinics import demo, network, services
 from clinics.models import Clinic
+from marketing import services as marketing_services
 
 
 class Command(BaseCommand):
@@ -54,5 +55,10 @@ class Command(BaseCommand):
                 f"3; rollups: {history['rollup_rows']} rows; third next available: "
                 f"{history['tnaa_rows']} records"
             )
+        plan = marketing_services.demo_marketing_seed(today=today)
+        self.stdout.write(
+            f"caps and targets: {plan['goal_rows']} clinic × service line × month rows; "
+            f"campaigns: {plan['campaigns']}; goals requested: {plan['goals_requested']}"
+        )
         users = ", ".join(f"{u} / {p} ({r})" for u, p, r, _ in demo.DEMO_USERS)
         self.stdout.write(self.style.SUCCESS(f"Demo network loaded. Users: {users}"))
