@@ -285,6 +285,12 @@ def caps(
 VISIT_COLUMNS = ["patient_key", "month", "is_new_patient", "kept", "held", "minutes"]
 
 
+def _first_month(visits: pd.DataFrame) -> pd.Series:
+    """Each patient's earliest month; a sort, since a grouped min of strings runs in Python."""
+    ordered = visits.sort_values("month", kind="stable").drop_duplicates("patient_key")
+    return ordered.set_index("patient_key")["month"]
+
+
 def cohorts(visits: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`followup_profile`'s two count frames from one clinic × service line's visits.
 
@@ -295,7 +301,7 @@ def cohorts(visits: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     known = visits[visits["patient_key"] != ""]
     new = known[known["is_new_patient"] & known["kept"]]
-    first = new.groupby("patient_key")["month"].min().rename("cohort_month")
+    first = _first_month(new).rename("cohort_month")
     new_patients = first.value_counts().rename("new_patients").rename_axis("cohort_month")
     followed = known[~known["is_new_patient"] & known["kept"]].join(first, on="patient_key")
     followed = followed[followed["cohort_month"].notna()].copy()
@@ -318,7 +324,7 @@ def base_minutes(
     now = month_index(current_month)
     month = visits["month"].map(month_index)
     new = visits[visits["is_new_patient"] & visits["kept"] & (visits["patient_key"] != "")]
-    first = new.groupby("patient_key")["month"].min().map(month_index)
+    first = _first_month(new).map(month_index)
     recent = set(first[(first >= now - k_max) & (first < now)].index)
     trailing = (
         ~visits["is_new_patient"]
