@@ -30,6 +30,7 @@ from capacity import compute, importers, selectors, services
 from capacity.models import Appointment, DailyRollup
 from clinics import services as clinic_services
 from clinics.models import Clinic, Provider, User, VisitType
+from marketing import services as marketing_services
 
 SOURCE = "bench"
 MONTHS_BACK = 15
@@ -60,6 +61,17 @@ SELECT a.clinic_id, a.provider_id, a.is_new_patient, a.local_date,
 FROM capacity_appointment a JOIN clinics_visittype v ON v.id = a.visit_type_id
 WHERE a.local_date BETWEEN %(first)s AND %(last)s
 GROUP BY a.clinic_id, a.provider_id, a.is_new_patient, a.local_date
+"""
+# What the cap engine reads from the appointments: per clinic × service line × patient ×
+# month × new/established, held and kept visits and minutes (cohorts, B, bookings).
+CAPS_GROUP_BY_SQL = """
+SELECT a.clinic_id, v.service_line_id, a.patient_key, date_trunc('month', a.local_date),
+       a.is_new_patient,
+       COUNT(*) FILTER (WHERE a.status IN %(held)s),
+       COALESCE(SUM(a.duration_minutes) FILTER (WHERE a.status IN %(held)s), 0),
+       COUNT(*) FILTER (WHERE a.status IN %(kept)s)
+FROM capacity_appointment a JOIN clinics_visittype v ON v.id = a.visit_type_id
+GROUP BY 1, 2, 3, 4, 5
 """
 
 
@@ -225,6 +237,25 @@ def rollup_figure(*, first: date, last: date, today: date) -> Timing:
         lambda: services.rollups_recompute(first=first, last=last, today=today)
     )
     return Timing(seconds, {"rows": written, "stored": DailyRollup.objects.count()})
+
+
+def caps_floor() -> Timing:
+    """One SQL GROUP BY of what the cap engine reads from every appointment, fetched."""
+    params = {"held": tuple(compute.HELD_STATUSES), "kept": tuple(compute.KEPT_STATUSES)}
+
+    def query() -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(CAPS_GROUP_BY_SQL, params)
+            return cursor.fetchall()
+
+    seconds, rows = timed(query)
+    return Timing(seconds, {"rows": len(rows)})
+
+
+def caps_figure(*, today: date) -> Timing:
+    """`plan_recompute` over every clinic: caps, headroom and targets for 12 months."""
+    seconds, written = timed(lambda: marketing_services.plan_recompute(today=today))
+    return Timing(seconds, {"rows": written})
 
 
 def busiest_clinic() -> str:

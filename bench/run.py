@@ -123,8 +123,12 @@ def main(argv: list[str] | None = None) -> None:
         group_by = measure.group_by_floor(first=first, last=last, today=today)
         progress(f"GROUP BY: {group_by.seconds:.1f} s; rollups_recompute")
         rollups = measure.rollup_figure(first=first, last=last, today=today)
+        progress(f"rollups: {rollups.seconds:.1f} s; caps GROUP BY floor")
+        caps_floor = measure.caps_floor()
+        progress(f"caps GROUP BY: {caps_floor.seconds:.1f} s; plan_recompute")
+        caps = measure.caps_figure(today=today)
         code = measure.busiest_clinic()
-        progress(f"rollups: {rollups.seconds:.1f} s; pages ({args.requests} requests each)")
+        progress(f"caps: {caps.seconds:.1f} s; pages ({args.requests} requests each)")
         pages = measure.page_medians(code=code, username=BENCH_USER, requests=args.requests)
         facts = measure.machine()
     rows = args.appointments
@@ -141,6 +145,8 @@ def main(argv: list[str] | None = None) -> None:
              "raw COPY of the same rows, plain table", copy.seconds),
         _row("rollups_recompute, all clinics", rollups.seconds,
              "SQL GROUP BY of the same figures", group_by.seconds),
+        _row("caps and targets, all clinics, 12 months", caps.seconds,
+             "SQL GROUP BY of what the caps read", caps_floor.seconds),
         _row(f"/capacity/clinics/{code}/ median of {n}", pages.seconds,
              f"/healthz median of {n}", pages.detail["floor"], unit="ms"),
         "",
@@ -149,6 +155,8 @@ def main(argv: list[str] | None = None) -> None:
         + ", ".join(f"{name} {s:.1f} s" for name, s in imported.detail["stages"].items()),
         f"rollups: {rollups.detail['rows']:,} rows written; "
         f"GROUP BY: {group_by.detail['rows']:,} demand groups",
+        f"caps: {caps.detail['rows']:,} clinic × service line × month rows; "
+        f"GROUP BY: {caps_floor.detail['rows']:,} patient-month groups",
     ]  # fmt: skip
     print("\n".join(lines))
 
