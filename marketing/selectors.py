@@ -15,7 +15,7 @@ from capacity import selectors as capacity_selectors
 from capacity.models import HELD, KEPT, Appointment, Status
 from clinics.models import Clinic, ServiceLine, VisitType
 from marketing import compute
-from marketing.models import Campaign, GoalStatus, NewPatientGoal
+from marketing.models import Campaign, GoalChange, GoalStatus, NewPatientGoal, RecomputeJob
 
 NOSHOW_DAYS = 90
 
@@ -39,11 +39,20 @@ class CapInputs:
 
 
 def cap_inputs(
-    *, clinic: Clinic, service_line: ServiceLine, first: str, months: int, today: date
+    *,
+    clinic: Clinic,
+    service_line: ServiceLine,
+    first: str,
+    months: int,
+    today: date,
+    slots: pd.DataFrame | None = None,
 ) -> CapInputs:
     """The engine's inputs: supply from the templates (and imported calendars) month by month,
     the bookings already made, the trailing no-show rate, B's base, past cohorts' arrivals and
-    the follow-up profile (configured on the service line, else learned at this clinic)."""
+    the follow-up profile (configured on the service line, else learned at this clinic).
+
+    `slots` (from `clinic_slots`) saves expanding the clinic's supply once per service line;
+    when it does not cover the months needed, they are expanded here."""
     periods = [compute.month_add(first, n) for n in range(months)]
     current = today.strftime("%Y-%m")
     visits = _visits(clinic=clinic, service_line=service_line, first=first, months=months)
@@ -52,7 +61,9 @@ def cap_inputs(
         new_patients, followups, current_month=current, configured=service_line.followup_profile
     )
     reach = len(profile.values) - 1
-    supply = _supply(clinic=clinic, service_line=service_line, first=first, months=months + reach)
+    supply = _supply(
+        clinic=clinic, service_line=service_line, first=first, months=months + reach, slots=slots
+    )
     booked = visits[visits["held"]].groupby(["month", "is_new_patient"])
     counts = booked.size()
     minutes = booked["minutes"].sum()
@@ -80,14 +91,37 @@ def cap_inputs(
     )
 
 
-def _supply(*, clinic: Clinic, service_line: ServiceLine, first: str, months: int) -> pd.DataFrame:
+def clinic_slots(*, clinic: Clinic, first: str, months: int) -> pd.DataFrame:
+    """A clinic's supply slots over `months` months from `first`; `attrs` holds the span."""
+    start = date.fromisoformat(f"{first}-01")
+    end = capacity_compute.month_end(
+        date.fromisoformat(f"{compute.month_add(first, months - 1)}-01")
+    )
+    slots = capacity_selectors.supply_slots(first=start, last=end, clinic_ids=[clinic.pk])
+    slots.attrs.update(first=start, last=end)
+    return slots
+
+
+def _supply(
+    *,
+    clinic: Clinic,
+    service_line: ServiceLine,
+    first: str,
+    months: int,
+    slots: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Available new-patient and established minutes per month, with the average visit lengths
     (minutes per slot) in `attrs`."""
     start = date.fromisoformat(f"{first}-01")
     end = capacity_compute.month_end(
         date.fromisoformat(f"{compute.month_add(first, months - 1)}-01")
     )
-    slots = capacity_selectors.supply_slots(first=start, last=end, clinic_ids=[clinic.pk])
+    covered = slots is not None and slots.attrs.get("first", end) <= start
+    if covered and slots.attrs.get("last", start) >= end:
+        dates = pd.to_datetime(slots["date"])
+        slots = slots[(dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))]
+    else:
+        slots = clinic_slots(clinic=clinic, first=first, months=months)
     ours = set(service_line.visit_types.values_list("pk", flat=True))
     slots = slots[slots["visit_type_id"].isin(ours)].copy()
     slots["month"] = pd.to_datetime(slots["date"]).dt.strftime("%Y-%m")
@@ -169,11 +203,13 @@ def caps_table(
     months: int,
     today: date,
     goals: Iterable[NewPatientGoal] = (),
+    slots: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """`compute.caps` over the horizon with the goals' requests and approved overrides."""
     inputs = cap_inputs(
-        clinic=clinic, service_line=service_line, first=first, months=months, today=today
-    )
+        clinic=clinic, service_line=service_line, first=first, months=months, today=today,
+        slots=slots,
+    )  # fmt: skip
     frame = inputs.months.copy()
     frame["requested"] = None
     frame["override"] = None
@@ -447,3 +483,53 @@ def campaign_signals(*, campaign: Campaign, today: date) -> CampaignSignals:
     return CampaignSignals(
         rows.reset_index(drop=True), suggestions, int(rows["leads_needed"].sum()), expected
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads for the marketing pages (marketing/views.py)
+
+
+def followup_profile_get(
+    *, clinic: Clinic, service_line: ServiceLine, today: date
+) -> compute.Profile:
+    """The follow-up profile f(k) that `cap_inputs` gives the cap engine for this clinic ×
+    service line, without working out the supply: configured, learned or the default."""
+    current = today.strftime("%Y-%m")
+    visits = _visits(clinic=clinic, service_line=service_line, first=current, months=1)
+    new_patients, followups = compute.cohorts(visits)
+    return compute.followup_profile(
+        new_patients, followups, current_month=current, configured=service_line.followup_profile
+    )
+
+
+def goal_history(*, clinic_id: int, service_line_id: int, limit: int = 50) -> QuerySet[GoalChange]:
+    """The latest changes to one clinic × service line's goals, newest first."""
+    return GoalChange.objects.filter(
+        goal__clinic_id=clinic_id, goal__service_line_id=service_line_id
+    ).select_related("goal", "user")[:limit]
+
+
+def overrides_pending(
+    *, clinic_ids: Iterable[int], service_line_id: int | None = None
+) -> QuerySet[NewPatientGoal]:
+    """Goals whose request above the cap waits for operations, by clinic, line and month."""
+    goals = NewPatientGoal.objects.filter(
+        clinic_id__in=list(clinic_ids), status=GoalStatus.OVERRIDE_REQUESTED
+    )
+    if service_line_id is not None:
+        goals = goals.filter(service_line_id=service_line_id)
+    return goals.select_related("clinic", "service_line", "requested_by")
+
+
+def recompute_job_list(
+    *, clinic_codes: Iterable[str] | None = None, limit: int = 50
+) -> list[RecomputeJob]:
+    """The latest recompute jobs; given `clinic_codes`, only those for every clinic or for one
+    of these (JSON lists are matched here, the same way on SQLite and PostgreSQL)."""
+    jobs = RecomputeJob.objects.order_by("-queued_at", "-pk")
+    if clinic_codes is None:
+        return list(jobs[:limit])
+    mine = set(clinic_codes)
+    return [j for j in jobs[: limit * 4] if not j.clinic_codes or mine & set(j.clinic_codes)][
+        :limit
+    ]

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pandas as pd
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -125,7 +126,9 @@ def override_decide(
     return goal
 
 
-def goals_recompute(*, clinic: Clinic, service_line: ServiceLine, today: date) -> int:
+def goals_recompute(
+    *, clinic: Clinic, service_line: ServiceLine, today: date, slots: pd.DataFrame | None = None
+) -> int:
     """Solve the horizon's caps with the stored requests and approved overrides, and store for
     every month its cap, binding constraint, headroom and target, and (for a request above the
     cap) the override request. A month without a goal gets a row with no request: its target
@@ -139,7 +142,7 @@ def goals_recompute(*, clinic: Clinic, service_line: ServiceLine, today: date) -
     }
     table = selectors.caps_table(
         clinic=clinic, service_line=service_line, first=first, months=HORIZON_MONTHS,
-        today=today, goals=goals.values(),
+        today=today, goals=goals.values(), slots=slots,
     )  # fmt: skip
     now = timezone.now()
     for row in table.itertuples():
@@ -171,9 +174,15 @@ def plan_recompute(*, today: date, clinic_ids: Iterable[int] | None = None) -> i
         clinics = clinics.filter(pk__in=list(clinic_ids))
     written = 0
     for clinic in clinics:
+        # One expansion of the clinic's supply serves every line's horizon and follow-up reach.
+        slots = selectors.clinic_slots(
+            clinic=clinic, first=_month(today), months=HORIZON_MONTHS + compute.FOLLOWUP_MONTHS
+        )
         for line in clinic.service_lines.all():
             with transaction.atomic():
-                written += goals_recompute(clinic=clinic, service_line=line, today=today)
+                written += goals_recompute(
+                    clinic=clinic, service_line=line, today=today, slots=slots
+                )
     logger.info("plan.recomputed", extra={"goals": written})
     return written
 
