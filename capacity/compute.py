@@ -321,12 +321,11 @@ def demand_daily(appointments: pd.DataFrame, today: date) -> pd.DataFrame:
 
 def rollup(supply_by_day: pd.DataFrame, demand_by_day: pd.DataFrame) -> pd.DataFrame:
     """Supply and demand side by side, one row per key present in either."""
-    supply_by_day = supply_by_day.copy()
-    supply_by_day["date"] = pd.to_datetime(supply_by_day["date"])
-    supply_by_day["provider_id"] = supply_by_day["provider_id"].astype("Int64")
-    supply_by_day["is_new_patient"] = supply_by_day["is_new_patient"].astype(bool)
-    demand_by_day = demand_by_day.copy()
-    demand_by_day["is_new_patient"] = demand_by_day["is_new_patient"].astype(bool)
+    supply_by_day, demand_by_day = supply_by_day.copy(), demand_by_day.copy()
+    for side in (supply_by_day, demand_by_day):  # an empty side has untyped (object) keys
+        side["date"] = pd.to_datetime(side["date"])
+        side["provider_id"] = side["provider_id"].astype("Int64")
+        side["is_new_patient"] = side["is_new_patient"].astype(bool)
     merged = supply_by_day.merge(demand_by_day, on=ROLLUP_KEY, how="outer")
     for name in ROLLUP_FIGURES:
         if name not in merged:

@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
-from clinics import compute
+from clinics import compute, selectors, services
 from clinics.models import (
     Clinic,
     ClinicHours,
@@ -22,6 +22,31 @@ from clinics.models import (
     User,
     VisitType,
 )
+
+
+class SupplyAdmin(admin.ModelAdmin):
+    """Supply edited in the admin queues the same recompute as through the API and pages
+    (`services.supply_replan`), once the record and its inlines are saved; deletes go
+    through the services too."""
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Where the record fed supply before this save (read from the database, since the
+        # form has already set the new values on `obj`); save_related gets the same form.
+        form.supply_before = selectors.supply_clinic_ids(model=type(obj), pks=[obj.pk])
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        fields = set(form.changed_data) | {f.prefix for f in formsets if f.has_changed()}
+        services.supply_replan(
+            record=form.instance, created=not change, fields=fields, before=form.supply_before
+        )
+
+    def delete_model(self, request, obj) -> None:
+        services.record_delete(instance=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        services.records_delete(instances=queryset)
 
 
 @admin.register(User)
@@ -51,7 +76,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceLine)
-class ServiceLineAdmin(admin.ModelAdmin):
+class ServiceLineAdmin(SupplyAdmin):
     list_display = ("code", "name", "followup_profile")
     search_fields = ("code", "name")
 
@@ -63,7 +88,7 @@ class ClinicHoursInline(admin.TabularInline):
 
 
 @admin.register(Clinic)
-class ClinicAdmin(admin.ModelAdmin):
+class ClinicAdmin(SupplyAdmin):
     list_display = ("code", "name", "region", "timezone", "exam_rooms", "target_utilization")
     list_filter = ("region", "service_lines")
     search_fields = ("code", "name")
@@ -72,13 +97,13 @@ class ClinicAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClinicHours)
-class ClinicHoursAdmin(admin.ModelAdmin):
+class ClinicHoursAdmin(SupplyAdmin):
     list_display = ("clinic", "weekday", "opens", "closes")
     list_filter = ("weekday",)
 
 
 @admin.register(VisitType)
-class VisitTypeAdmin(admin.ModelAdmin):
+class VisitTypeAdmin(SupplyAdmin):
     list_display = ("code", "name", "minutes", "is_new_patient", "service_line", "credentials")
     list_filter = ("service_line", "is_new_patient")
     search_fields = ("code", "name")
@@ -121,7 +146,7 @@ class TemplateBlockInline(admin.TabularInline):
 
 
 @admin.register(ScheduleTemplate)
-class ScheduleTemplateAdmin(admin.ModelAdmin):
+class ScheduleTemplateAdmin(SupplyAdmin):
     list_display = ("code", "name", "version", "updated_at")
     search_fields = ("code", "name")
     readonly_fields = ("version",)
@@ -139,7 +164,7 @@ class AbsenceInline(admin.TabularInline):
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(SupplyAdmin):
     list_display = ("name", "npi", "credential", "service_line", "fte", "home_clinic", "left_on")
     list_filter = ("credential", "service_line", "home_clinic")
     search_fields = ("name", "npi")
@@ -147,21 +172,21 @@ class ProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(TemplateAssignment)
-class TemplateAssignmentAdmin(admin.ModelAdmin):
+class TemplateAssignmentAdmin(SupplyAdmin):
     list_display = ("provider", "clinic", "template", "weekdays", "starts_on", "ends_on")
     list_filter = ("clinic", "template")
     search_fields = ("provider__name", "provider__npi")
 
 
 @admin.register(Closure)
-class ClosureAdmin(admin.ModelAdmin):
+class ClosureAdmin(SupplyAdmin):
     list_display = ("clinic", "date", "start", "end", "reason")
     list_filter = ("clinic",)
     date_hierarchy = "date"
 
 
 @admin.register(ProviderAbsence)
-class ProviderAbsenceAdmin(admin.ModelAdmin):
+class ProviderAbsenceAdmin(SupplyAdmin):
     list_display = ("provider", "starts_on", "ends_on", "reason")
     search_fields = ("provider__name",)
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
 
 from clinics import compute, network
 from clinics.models import (
     Clinic,
+    ClinicHours,
     Closure,
     Organization,
     Provider,
@@ -28,6 +30,35 @@ def _org_filter(user: User, path: str) -> Q:
     """Users tied to one organization see its part of the network; others see all of it."""
     org_id = getattr(user, "organization_id", None)
     return Q(**{path: org_id}) if org_id else Q()
+
+
+# How each kind of record reaches the clinics whose slot supply it feeds (DESIGN §2: templates
+# expanded over assignments, minus closures, absences and dates outside employment, within the
+# clinic's hours and rooms; caps also read the service line's follow-up profile). Kinds not
+# listed (organizations, regions, users) feed no supply.
+SUPPLY_LOOKUPS: dict[type[Model], str] = {
+    Clinic: "pk",
+    ClinicHours: "hours",
+    Closure: "closures",
+    TemplateAssignment: "assignments",
+    Provider: "assignments__provider",
+    ProviderAbsence: "assignments__provider__absences",
+    ScheduleTemplate: "assignments__template",
+    TemplateBlock: "assignments__template__blocks",
+    VisitType: "assignments__template__blocks__visit_type",
+    ServiceLine: "service_lines",
+}
+
+
+def supply_clinic_ids(*, model: type[Model], pks: Iterable[int | None]) -> set[int]:
+    """Ids of the clinics whose supply these records feed, as stored now: read before a write
+    to know where a record was (an assignment moved to another clinic), and after it."""
+    lookup = SUPPLY_LOOKUPS.get(model)
+    pks = [pk for pk in pks if pk is not None]
+    if lookup is None or not pks:
+        return set()
+    rows = Clinic.objects.filter(**{f"{lookup}__in": pks}).values_list("pk", flat=True)
+    return set(rows.order_by().distinct())
 
 
 def organization_list(*, user: User) -> QuerySet[Organization]:

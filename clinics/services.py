@@ -13,7 +13,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Validati
 from django.db import OperationalError, models, transaction
 from django.utils import timezone
 
-from clinics import compute, demo, network, tasks
+from clinics import compute, demo, network, selectors, tasks
 from clinics.models import (
     Clinic,
     ClinicHours,
@@ -31,6 +31,8 @@ from clinics.models import (
     VisitType,
 )
 from growthplan import roles
+from marketing import services as marketing_services
+from marketing.models import RecomputeJob
 
 logger = logging.getLogger(__name__)
 M = TypeVar("M", bound=models.Model)
@@ -42,6 +44,12 @@ FILE_KEYS: dict[type[models.Model], dict[str, str]] = {
     ProviderAbsence: {"starts_on": "from", "ends_on": "to"},
 }
 
+# Fields that describe a record without changing the slots it supplies or the caps read from
+# them: a change to these alone queues no recompute.
+SUPPLY_NEUTRAL_FIELDS = frozenset(
+    {"name", "region", "home_clinic", "hot_threshold", "cold_threshold", "band_low", "band_high"}
+)
+
 
 # ---------------------------------------------------------------------------------------------
 # Single records (API, forms): validate with the model's rules, then save.
@@ -49,8 +57,21 @@ FILE_KEYS: dict[type[models.Model], dict[str, str]] = {
 
 @transaction.atomic
 def record_save(*, instance: M, data: Mapping[str, Any]) -> M:
-    """Set `data` on `instance`, validate every rule of the model, save; raises ValidationError."""
+    """Set `data` on `instance`, validate every rule of the model, save; raises ValidationError.
+
+    A change to the supply queues a recompute of the clinics it feeds (`supply_replan`).
+    """
+    before = selectors.supply_clinic_ids(model=type(instance), pks=[instance.pk])
+    created = instance.pk is None
+    changed = _record_write(instance=instance, data=data)
+    supply_replan(record=instance, created=created, fields=changed, before=before)
+    return instance
+
+
+def _record_write(*, instance: models.Model, data: Mapping[str, Any]) -> set[str]:
+    """`record_save` without the recompute; returns the names in `data` whose value changed."""
     m2m = {k: v for k, v in data.items() if _is_m2m(instance, k)}
+    changed = {name for name, value in data.items() if _differs(instance, name, value, m2m)}
     for name, value in data.items():
         if name not in m2m:
             setattr(instance, name, value)
@@ -62,13 +83,92 @@ def record_save(*, instance: M, data: Mapping[str, Any]) -> M:
         _templates_recheck(visit_type=instance)
     _assignments_revalidate(_dependent_assignments(instance), "assignments")
     logger.info("record.saved", extra={"model": instance._meta.label, "pk": instance.pk})
-    return instance
+    return changed
+
+
+def _differs(instance: models.Model, name: str, value: Any, m2m: Mapping[str, Any]) -> bool:
+    if instance.pk is None:
+        return True
+    if name in m2m:
+        stored = set(getattr(instance, name).values_list("pk", flat=True))
+        return stored != {getattr(v, "pk", v) for v in value}
+    return getattr(instance, name, None) != value
 
 
 @transaction.atomic
 def record_delete(*, instance: models.Model) -> None:
     """Delete a record; a record still referenced raises ProtectedError (answered as 409)."""
-    instance.delete()
+    records_delete(instances=[instance])
+
+
+@transaction.atomic
+def records_delete(*, instances: Iterable[models.Model]) -> None:
+    """Delete records (the admin's bulk action), then queue one recompute for the clinics
+    whose supply they fed; raises ProtectedError, deleting nothing, if one is referenced."""
+    instances = list(instances)
+    if not instances:
+        return
+    clinic_ids: set[int] = set()
+    for instance in instances:
+        clinic_ids |= selectors.supply_clinic_ids(model=type(instance), pks=[instance.pk])
+    if len(instances) == 1:
+        reason = f"{_supply_label(instances[0])} deleted"
+    else:
+        reason = f"{len(instances)} {instances[0]._meta.verbose_name_plural} deleted"
+    for instance in instances:
+        instance.delete()
+    _replan(reason=reason, clinic_ids=clinic_ids)
+
+
+def supply_replan(
+    *, record: models.Model, created: bool, fields: Iterable[str], before: Iterable[int]
+) -> RecomputeJob | None:
+    """Queue one recompute of caps and targets for the clinics whose supply a saved record
+    feeds, and those it fed `before` the write (an assignment moved away), once it commits.
+
+    `fields` are the names it changed; descriptive ones (`SUPPLY_NEUTRAL_FIELDS`) change no
+    supply, and neither do organizations and regions: nothing is queued for them. Returns
+    the job, if any.
+    """
+    if not created and not set(fields) - SUPPLY_NEUTRAL_FIELDS:
+        return None
+    clinic_ids = set(before) | selectors.supply_clinic_ids(model=type(record), pks=[record.pk])
+    verb = "created" if created else "changed"
+    return _replan(reason=f"{_supply_label(record)} {verb}", clinic_ids=clinic_ids)
+
+
+def _replan(*, reason: str, clinic_ids: Iterable[int]) -> RecomputeJob | None:
+    # Only clinics that still exist: recompute_enqueue reads an empty list as every clinic.
+    clinic_ids = list(Clinic.objects.filter(pk__in=list(clinic_ids)).values_list("pk", flat=True))
+    if not clinic_ids:
+        return None
+    return marketing_services.recompute_enqueue(reason=reason, clinic_ids=clinic_ids)
+
+
+def _supply_label(record: models.Model) -> str:
+    """How a recompute job names the record that asked for it."""
+    match record:
+        case Clinic():
+            return f"clinic {record.code}"
+        case ClinicHours():
+            return f"hours of {record.clinic.code}"
+        case Closure():
+            return f"closure at {record.clinic.code} on {record.date}"
+        case TemplateAssignment():
+            return f"assignment of {record.provider.name} at {record.clinic.code}"
+        case Provider():
+            return f"provider {record.name}"
+        case ProviderAbsence():
+            return f"absence of {record.provider.name} {record.starts_on} to {record.ends_on}"
+        case ScheduleTemplate():
+            return f"template {record.code}"
+        case TemplateBlock():
+            return f"template {record.template.code}"
+        case VisitType():
+            return f"visit type {record.code}"
+        case ServiceLine():
+            return f"service line {record.code}"
+    return f"{record._meta.verbose_name} {record}"
 
 
 def _is_m2m(instance: models.Model, name: str) -> bool:
@@ -86,8 +186,13 @@ def clinic_save(
     hours: Mapping[int, tuple[time, time]] | None = None,
 ) -> Clinic:
     """Save a clinic and, when given, replace its opening hours (weekday -> opens, closes)."""
-    clinic = record_save(instance=clinic, data=data)
+    before = selectors.supply_clinic_ids(model=Clinic, pks=[clinic.pk])
+    created = clinic.pk is None
+    changed = _record_write(instance=clinic, data=data)
     if hours is not None:
+        stored = {h.weekday: (h.opens, h.closes) for h in clinic.hours.all()}
+        if stored != {weekday: tuple(times) for weekday, times in hours.items()}:
+            changed.add("hours")
         errors: dict[str, list[str]] = {}
         clinic.hours.all().delete()
         for weekday, (opens, closes) in sorted(hours.items()):
@@ -103,6 +208,7 @@ def clinic_save(
         if errors:
             raise ValidationError(errors)
         _assignments_revalidate(clinic.assignments.all(), "hours")
+    supply_replan(record=clinic, created=created, fields=changed, before=before)
     return clinic
 
 
@@ -114,10 +220,21 @@ def template_save(
 
     Each block is a mapping of weekday, start, end and visit_type (a VisitType or None).
     """
-    is_new = template.pk is None
-    template = record_save(instance=template, data=data)
-    if blocks is None:
-        return template
+    before = selectors.supply_clinic_ids(model=ScheduleTemplate, pks=[template.pk])
+    created = template.pk is None
+    changed = _record_write(instance=template, data=data)
+    if blocks is not None and _template_blocks_set(template=template, blocks=blocks):
+        changed.add("blocks")
+        if not created:
+            ScheduleTemplate.objects.filter(pk=template.pk).update(version=models.F("version") + 1)
+            template.refresh_from_db(fields=["version"])
+        _assignments_revalidate(TemplateAssignment.objects.filter(template=template), "blocks")
+    supply_replan(record=template, created=created, fields=changed, before=before)
+    return template
+
+
+def _template_blocks_set(*, template: ScheduleTemplate, blocks: Sequence[Mapping]) -> bool:
+    """Replace a template's blocks when they differ; returns whether they did."""
     candidate = [
         compute.Block(
             b["weekday"],
@@ -136,8 +253,8 @@ def template_save(
     current = sorted(
         (b.as_block() for b in template.blocks.select_related("visit_type")), key=_block_key
     )
-    if sorted(candidate, key=_block_key) == sorted(current, key=_block_key):
-        return template
+    if sorted(candidate, key=_block_key) == current:
+        return False
     template.blocks.all().delete()
     TemplateBlock.objects.bulk_create(
         TemplateBlock(
@@ -149,11 +266,7 @@ def template_save(
         )
         for b in blocks
     )
-    if not is_new:
-        ScheduleTemplate.objects.filter(pk=template.pk).update(version=models.F("version") + 1)
-        template.refresh_from_db(fields=["version"])
-    _assignments_revalidate(TemplateAssignment.objects.filter(template=template), "blocks")
-    return template
+    return True
 
 
 def _block_key(b: compute.Block) -> tuple:
@@ -204,13 +317,18 @@ def _assignments_revalidate(assignments: models.QuerySet[TemplateAssignment], fi
 # The network file
 
 
-def network_import(*, document: Any, dry_run: bool = False) -> dict[str, dict[str, int]]:
+def network_import(
+    *, document: Any, dry_run: bool = False, reason: str = "network file", replan: bool = True
+) -> dict[str, dict[str, int]]:
     """Apply a network file in one transaction: all of it, or nothing.
 
     Records are matched by code (NPI for providers) and updated in place; the children a file
     lists for a record (hours, blocks, assignments, absences, closures) replace that record's.
     Records the file does not mention stay as they are. Raises NetworkFileError naming the
     JSON path of every problem. Returns counts of created / updated / unchanged per kind.
+    An applied file queues one recompute, named `reason`, of the clinics whose supply it
+    changed; a dry run queues nothing, and neither does `replan=False` (a caller that
+    recomputes everything itself afterwards).
     """
     parsed = network.read(document)
     with transaction.atomic():
@@ -220,6 +338,8 @@ def network_import(*, document: Any, dry_run: bool = False) -> dict[str, dict[st
             raise network.NetworkFileError(applier.problems)
         if dry_run:
             transaction.set_rollback(True)
+        elif replan:
+            _replan(reason=reason, clinic_ids=applier.touched_clinic_ids())
     logger.info("network.imported", extra={"dry_run": dry_run, "summary": applier.summary()})
     return applier.summary()
 
@@ -229,6 +349,19 @@ class _NetworkApplier:
         self.problems: list[tuple[str, str]] = []
         self.counts: dict[str, Counter] = defaultdict(Counter)
         self.refs: dict[type, dict[str, Any]] = defaultdict(dict)
+        # What changed the supply: records (resolved to their clinics once all is applied) and
+        # clinics that records moved away from (a provider's old assignments).
+        self.touched: dict[type, set[int]] = defaultdict(set)
+        self.left_clinic_ids: set[int] = set()
+
+    def touch(self, record: models.Model) -> None:
+        self.touched[type(record)].add(record.pk)
+
+    def touched_clinic_ids(self) -> set[int]:
+        clinic_ids = set(self.left_clinic_ids)
+        for model, pks in self.touched.items():
+            clinic_ids |= selectors.supply_clinic_ids(model=model, pks=pks)
+        return clinic_ids
 
     def summary(self) -> dict[str, dict[str, int]]:
         summary = {
@@ -271,13 +404,16 @@ class _NetworkApplier:
         created = obj is None
         if created:
             obj = model(**lookup)
-        changed = created or any(getattr(obj, k) != v for k, v in values.items())
+        fields = {k for k, v in values.items() if created or getattr(obj, k) != v}
         for name, value in values.items():
             setattr(obj, name, value)
         if not self.valid(obj, path):
             return None
+        changed = bool(fields)
         if changed:
             obj.save()
+            if created or fields - SUPPLY_NEUTRAL_FIELDS:
+                self.touch(obj)
         self.counts[kind]["created" if created else "updated" if changed else "unchanged"] += 1
         self.refs[model][next(iter(lookup.values()))] = obj
         return obj
@@ -288,21 +424,23 @@ class _NetworkApplier:
         existing: models.QuerySet,
         rows: list[tuple[str, models.Model]],
         key: Any,
-    ) -> None:
-        """Make `existing` equal `rows` (path, unsaved instance); unchanged rows are not written."""
+    ) -> bool:
+        """Make `existing` equal `rows` (path, unsaved instance); unchanged rows are not written.
+        Returns whether anything was."""
         current = list(existing)
         if sorted(map(key, current)) == sorted(key(obj) for _, obj in rows):
             for obj in current:  # still valid against what else this file changed?
                 path = next(p for p, new in rows if key(new) == key(obj))
                 self.valid(obj, path)
             self.counts[kind]["unchanged"] += len(current)
-            return
+            return False
         existing.delete()
         for path, obj in rows:
             if self.valid(obj, path):
                 obj.save()
                 self.counts[kind]["created"] += 1
         self.counts[kind]["deleted"] += len(current)
+        return True
 
     def apply(self, doc: dict[str, Any]) -> None:
         for s in doc["service_lines"]:
@@ -418,6 +556,7 @@ class _NetworkApplier:
             clinic.service_lines.values_list("pk", flat=True)
         ):
             clinic.service_lines.set(lines)
+            self.touch(clinic)
         rows = [
             (
                 f"{c['path']}.hours.{compute.WEEKDAYS[d]}",
@@ -425,9 +564,10 @@ class _NetworkApplier:
             )
             for d, (opens, closes) in sorted(c["hours"].items())
         ]
-        self.replace(
+        if self.replace(
             "clinic_hours", clinic.hours.all(), rows, key=lambda h: (h.weekday, h.opens, h.closes)
-        )
+        ):
+            self.touch(clinic)
         return clinic
 
     def template(self, t: dict[str, Any]) -> None:
@@ -475,6 +615,7 @@ class _NetworkApplier:
             )
             for b, vt in zip(t["blocks"], visit_types, strict=True)
         )
+        self.touch(template)
         if had_blocks:
             ScheduleTemplate.objects.filter(pk=template.pk).update(version=models.F("version") + 1)
             self.counts["templates"]["new_version"] += 1
@@ -519,7 +660,8 @@ class _NetworkApplier:
                         ),
                     )
                 )
-        self.replace(
+        before = selectors.supply_clinic_ids(model=Provider, pks=[provider.pk])
+        if self.replace(
             "assignments",
             provider.assignments.all(),
             rows,
@@ -530,11 +672,13 @@ class _NetworkApplier:
                 a.starts_on,
                 a.ends_on or a.starts_on.max,
             ),
-        )
+        ):
+            self.left_clinic_ids |= before
+            self.touch(provider)
         if rows and provider.home_clinic_id not in {a.clinic_id for _, a in rows}:
             provider.home_clinic = min(rows, key=lambda r: r[1].starts_on)[1].clinic
             provider.save(update_fields=["home_clinic"])
-        self.replace(
+        if self.replace(
             "absences",
             provider.absences.all(),
             [
@@ -547,7 +691,8 @@ class _NetworkApplier:
                 for a in p["absences"]
             ],
             key=lambda a: (a.starts_on, a.ends_on, a.reason),
-        )
+        ):
+            self.touch(provider)
 
     def closures(self, items: list[dict[str, Any]], file_clinics: list[Clinic]) -> None:
         by_clinic: dict[int, list[tuple[str, Closure]]] = {c.pk: [] for c in file_clinics}
@@ -579,12 +724,13 @@ class _NetworkApplier:
                 )
             )
         for pk, rows in by_clinic.items():
-            self.replace(
+            if self.replace(
                 "closures",
                 clinics[pk].closures.all(),
                 rows,
                 key=lambda c: (c.date, c.start or time.min, c.end or time.min, c.reason),
-            )
+            ):
+                self.touch(clinics[pk])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -610,7 +756,9 @@ def network_import_run(*, job: NetworkImport) -> NetworkImport:
     job.status, job.started_at = NetworkImport.Status.RUNNING, timezone.now()
     job.save(update_fields=["status", "started_at"])
     try:
-        job.summary = network_import(document=job.document, dry_run=job.dry_run)
+        job.summary = network_import(
+            document=job.document, dry_run=job.dry_run, reason=f"network file {job.filename}"
+        )
         job.status, job.problems = NetworkImport.Status.SUCCEEDED, []
     except network.NetworkFileError as exc:
         job.status = NetworkImport.Status.FAILED
@@ -635,8 +783,11 @@ def network_import_run(*, job: NetworkImport) -> NetworkImport:
 
 @transaction.atomic
 def demo_seed(*, clinics: int, seed: int, today: date) -> dict[str, dict[str, int]]:
-    """Load the demo network and its users; running it again updates in place."""
-    summary = network_import(document=demo.demo_network(clinics=clinics, seed=seed, today=today))
+    """Load the demo network and its users; running it again updates in place. No recompute
+    is queued: `seed_demo` computes caps once the history is in."""
+    summary = network_import(
+        document=demo.demo_network(clinics=clinics, seed=seed, today=today), replan=False
+    )
     for username, password, role, full_name in demo.DEMO_USERS:
         user, _ = User.objects.get_or_create(username=username)
         user.first_name, _, user.last_name = full_name.partition(" ")

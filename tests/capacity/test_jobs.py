@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from capacity import services
 from capacity.models import Appointment, AppointmentImport, DailyRollup
+from marketing.models import JobStatus, RecomputeJob
 from tests import factories
 from tests.capacity.test_import import GOOD, network
 from tests.conftest import wait_for
@@ -110,7 +111,8 @@ def test_a_real_worker_imports_and_recomputes(transactional_db, celery_worker, c
     # when: the upload goes to Redis and a worker process picks it up
     response = client.post("/capacity/import/", {"file": upload(), "file_format": "csv"})
     job_id = int(response.url.rstrip("/").rsplit("/", 1)[1])
-    # then: the page's progress endpoint reports it finished, and the worker ran the rollup
+    # then: the page's progress endpoint reports it finished, and the worker ran the recompute
+    # job the import queued for its clinic, rollups included
     wait_for(
         lambda: (
             client.get(f"/capacity/import/{job_id}/", HTTP_ACCEPT="application/json").json()[
@@ -119,5 +121,8 @@ def test_a_real_worker_imports_and_recomputes(transactional_db, celery_worker, c
             == "succeeded"
         )
     )
-    wait_for(lambda: DailyRollup.objects.filter(date=date(2024, 7, 1), held_count__gt=0).exists())
+    recompute = wait_for(lambda: RecomputeJob.objects.filter(status=JobStatus.DONE).first())
+    assert (recompute.reason, recompute.clinic_codes) == (f"appointment import #{job_id}", ["C01"])
+    assert (recompute.rollups_from, recompute.rollups_to) == (date(2024, 7, 1), date(2024, 7, 31))
+    assert DailyRollup.objects.filter(date=date(2024, 7, 1), held_count__gt=0).exists()
     assert Appointment.objects.count() == 3

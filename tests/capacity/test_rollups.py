@@ -164,6 +164,19 @@ def test_rollups_are_replaced_not_added_on_recompute(month):
     )
 
 
+@pytest.mark.django_db
+def test_a_clinic_without_supply_or_appointments_rolls_up_to_nothing():
+    # given: a clinic nobody is assigned to, with no appointments (a new clinic, say)
+    clinic = factories.ClinicFactory(code="C09")
+    # when
+    rows = services.rollups_recompute(
+        first=date(2024, 7, 1), last=date(2024, 7, 31), today=TODAY, clinic_ids=[clinic.pk]
+    )
+    # then: nothing to store, and no error from the two empty sides
+    assert rows == 0
+    assert not DailyRollup.objects.filter(clinic=clinic).exists()
+
+
 def test_unknown_scopes_are_refused(month):
     from django.core.management import CommandError
 

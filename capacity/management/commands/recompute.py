@@ -6,10 +6,14 @@ from django.utils import timezone
 from capacity import selectors, services
 from capacity.models import Appointment
 from clinics.models import Clinic
+from marketing import services as marketing_services
 
 
 class Command(BaseCommand):
-    help = "Recompute rollups now, for every clinic or one, over the appointment history."
+    help = (
+        "Recompute rollups, caps and targets now (DESIGN §4), for every clinic or one: rollups "
+        "over the appointment history, then each service line's goals over the 12-month horizon."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--clinic", help="clinic code (default: every clinic)")
@@ -29,3 +33,8 @@ class Command(BaseCommand):
             first=first, last=last, today=today, clinic_ids=clinic_ids
         )
         self.stdout.write(f"{rows} rollup rows for {first} to {last}")
+        goals = marketing_services.plan_recompute(today=today, clinic_ids=clinic_ids)
+        months = marketing_services.HORIZON_MONTHS
+        self.stdout.write(
+            f"{goals} goal rows (caps, headroom, targets) for {months} months from {today:%Y-%m}"
+        )

@@ -23,7 +23,9 @@ class Command(BaseCommand):
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise CommandError(f"{path}: not JSON: {exc}") from exc
         try:
-            summary = services.network_import(document=document, dry_run=dry_run)
+            summary = services.network_import(
+                document=document, dry_run=dry_run, reason=f"network file {path.name}"
+            )
         except network.NetworkFileError as exc:
             for line in exc.lines():
                 self.stderr.write(line)
