@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("clinics/", include("clinics.urls")),
     path("capacity/", include("capacity.urls")),
+    path("marketing/", include("marketing.urls")),
     path("api/", include(("clinics.api_urls", "api"))),
     path("api/", include(("capacity.api_urls", "capacity-api"))),
     path("api/", include(("marketing.api_urls", "marketing-api"))),

@@ -415,7 +415,9 @@ class CampaignSignalsApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         visible = clinic_selectors.clinic_list(user=request.user).values_list("pk", flat=True)
         campaign = get_object_or_404(selectors.campaign_list(clinic_ids=visible), pk=pk)
-        signals = selectors.campaign_signals(campaign=campaign, today=timezone.localdate())
+        signals = selectors.campaign_signals(
+            campaign=campaign, today=timezone.localdate(), clinic_ids=visible
+        )
         return Response(
             {
                 "campaign": campaign.pk,

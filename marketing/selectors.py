@@ -433,9 +433,12 @@ class CampaignSignals:
     expected_per_clinic_month: float
 
 
-def campaign_signals(*, campaign: Campaign, today: date) -> CampaignSignals:
+def campaign_signals(
+    *, campaign: Campaign, today: date, clinic_ids: Iterable[int] | None = None
+) -> CampaignSignals:
     """Push / hold / pause for each of a campaign's clinics and months that lie in the planning
-    horizon (past months have no headroom to sell), from the stored caps."""
+    horizon (past months have no headroom to sell), from the stored caps. Suggested clinics
+    come from `clinic_ids` (the clinics the user may see; None: all)."""
     months = [p for p in campaign_months(campaign) if p in set(horizon(today))]
     clinics = list(campaign.clinics.order_by("code"))
     expected = compute.campaign_expected(
@@ -462,11 +465,10 @@ def campaign_signals(*, campaign: Campaign, today: date) -> CampaignSignals:
         ],
         leads_needed=[compute.leads_needed(t, campaign.conversion) for t in goals["target"]],
     )[SIGNAL_COLUMNS]
-    others = list(
-        campaign.service_line.clinics.exclude(pk__in=[c.pk for c in clinics]).values_list(
-            "pk", flat=True
-        )
-    )
+    around = campaign.service_line.clinics.exclude(pk__in=[c.pk for c in clinics])
+    if clinic_ids is not None:
+        around = around.filter(pk__in=list(clinic_ids))
+    others = list(around.values_list("pk", flat=True))
     around = goals_frame(
         clinic_ids=others, first=months[0], last=months[-1],
         service_line_id=campaign.service_line_id,

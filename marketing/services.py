@@ -382,30 +382,3 @@ def demo_marketing_seed(*, today: date) -> dict[str, int]:
 
 # ---------------------------------------------------------------------------------------------
 # For the network-goal page (marketing/views.py)
-
-
-@transaction.atomic
-def network_goal_apply_within(
-    *,
-    service_line: ServiceLine,
-    month: date,
-    total: int,
-    user: Any,
-    today: date,
-    clinic_ids: Iterable[int],
-) -> compute.Allocation:
-    """`network_goal_apply` over the clinics a user may see (`clinic_ids`): a user of one
-    organization spreads a goal over its clinics only, as the page's preview showed."""
-    allocation = selectors.network_goal_plan(
-        service_line=service_line, month=month, total=total, today=today,
-        clinic_ids=list(clinic_ids),
-    ).allocation  # fmt: skip
-    clinics = Clinic.objects.in_bulk(field_name="code")
-    note = f"network goal {total} for {service_line.code} {_month(month)}"
-    for code, requested in allocation.goals.items():
-        goal_request(
-            clinic=clinics[code], service_line=service_line, month=month, requested=requested,
-            user=user, today=today, reason=note,
-        )  # fmt: skip
-    logger.info("goal.network_applied", extra={"unplaced": allocation.unplaced})
-    return allocation
