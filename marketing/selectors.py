@@ -493,15 +493,17 @@ def campaign_signals(
 
 def followup_profile_get(
     *, clinic: Clinic, service_line: ServiceLine, today: date
-) -> compute.Profile:
+) -> tuple[compute.Profile, pd.DataFrame]:
     """The follow-up profile f(k) that `cap_inputs` gives the cap engine for this clinic ×
-    service line, without working out the supply: configured, learned or the default."""
+    service line, without working out the supply: configured, learned or the default; and the
+    cohorts it is (or would be) learned from (`compute.learning_cohorts`)."""
     current = today.strftime("%Y-%m")
     visits = _visits(clinic=clinic, service_line=service_line, first=current, months=1)
     new_patients, followups = compute.cohorts(visits)
-    return compute.followup_profile(
+    profile = compute.followup_profile(
         new_patients, followups, current_month=current, configured=service_line.followup_profile
     )
+    return profile, compute.learning_cohorts(new_patients, followups, current_month=current)
 
 
 def goal_history(*, clinic_id: int, service_line_id: int, limit: int = 50) -> QuerySet[GoalChange]:

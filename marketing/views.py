@@ -254,6 +254,7 @@ def goals_page(
             "period": period, "target": target, "kept": n,
             "attainment": None if target is None else compute.attainment(n, target),
         })  # fmt: skip
+    profile, cohorts = selectors.followup_profile_get(clinic=clinic, service_line=line, today=today)
     context.update(
         lines=sorted(clinic.service_lines.all(), key=lambda s: s.code),
         rows=rows,
@@ -265,7 +266,8 @@ def goals_page(
         pending=list(selectors.overrides_pending(clinic_ids=[clinic.pk], service_line_id=line.pk)),
         decide_errors=decide_errors or {},
         history=list(selectors.goal_history(clinic_id=clinic.pk, service_line_id=line.pk)),
-        profile=selectors.followup_profile_get(clinic=clinic, service_line=line, today=today),
+        profile=profile,
+        cohorts=cohorts.to_dict("records"),
         can_edit=request.user.has_perm(CHANGE_GOALS),
         can_decide=request.user.has_perm(DECIDE_OVERRIDES),
         goals_url=_goals_url(clinic, line),

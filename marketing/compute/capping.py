@@ -100,11 +100,8 @@ def followup_profile(
         if not values or any(not math.isfinite(v) or v < 0 for v in values):
             raise ValueError("a configured follow-up profile needs one or more values ≥ 0")
         return Profile(values, "configured")
-    last_complete = month_index(current_month) - k_max - 1
-    cohorts = new_patients[new_patients["new_patients"] > 0]
-    # An empty map keeps the string dtype; months must be numbers to be ranked.
-    cohorts = cohorts.assign(month=cohorts["cohort_month"].map(month_index).astype("int64"))
-    chosen = cohorts[cohorts["month"] <= last_complete].nlargest(TRAILING_COHORTS, "month")
+    table = learning_cohorts(new_patients, followups, current_month=current_month, k_max=k_max)
+    chosen = table[table["used"]]
     if chosen.empty:
         return Profile(DEFAULT_FOLLOWUPS, "default")
     arrived = float(chosen["new_patients"].sum())
@@ -112,6 +109,35 @@ def followup_profile(
     by_k = inside[inside["k"].between(0, k_max)].groupby("k")["followups"].sum()
     values = tuple(float(by_k.get(k, 0)) / arrived for k in range(k_max + 1))
     return Profile(values, "learned", cohorts=len(chosen))
+
+
+def learning_cohorts(
+    new_patients: pd.DataFrame,
+    followups: pd.DataFrame,
+    *,
+    current_month: str,
+    k_max: int = FOLLOWUP_MONTHS,
+) -> pd.DataFrame:
+    """The cohort months a profile is learned from, to show beside it: `cohort_month`,
+    `new_patients`, `followups` (within k = 0…k_max), `per_patient`, `complete` (its window
+    has ended) and `used` (one of the trailing `TRAILING_COHORTS` complete cohorts), newest
+    first."""
+    last_complete = month_index(current_month) - k_max - 1
+    cohorts = new_patients[new_patients["new_patients"] > 0]
+    # An empty map keeps the string dtype; months must be numbers to be ranked.
+    month = cohorts["cohort_month"].map(month_index).astype("int64")
+    inside = followups[followups["k"].between(0, k_max)]
+    counted = inside.groupby("cohort_month")["followups"].sum()
+    table = cohorts.assign(
+        month=month,
+        followups=cohorts["cohort_month"].map(counted).fillna(0).astype("int64"),
+        complete=month <= last_complete,
+    ).sort_values("month", ascending=False)
+    used = table[table["complete"]].head(TRAILING_COHORTS).index
+    table["used"] = table.index.isin(used)
+    table["per_patient"] = table["followups"] / table["new_patients"]
+    columns = ["cohort_month", "new_patients", "followups", "per_patient", "complete", "used"]
+    return table[columns].reset_index(drop=True)
 
 
 def capped_target(*, requested: int | None, cap: int, override: int | None) -> int:

@@ -383,3 +383,22 @@ def test_with_earlier_targets_held_more_capacity_never_lowers_any_cap(
     # then: holding the targets changes no cap, and more supply raises or keeps each one
     assert list(before["cap"]) == list(planned["cap"])
     assert (after["cap"] >= before["cap"]).all()
+
+
+def test_the_cohorts_a_profile_is_learned_from_are_listed_newest_first():
+    # given: cohorts of 2023-12 (window to 2024-12: complete in 2025-01), 2024-01 (still open)
+    new_patients = pd.DataFrame({"cohort_month": ["2023-12", "2024-01"], "new_patients": [4, 2]})
+    followups = pd.DataFrame(
+        {"cohort_month": ["2023-12", "2023-12", "2024-01"], "k": [0, 13, 1], "followups": [6, 9, 1]}
+    )
+    # when
+    table = compute.learning_cohorts(new_patients, followups, current_month="2025-01")
+    # then: k = 13 is outside the window; 6 follow-ups ÷ 4 new patients = 1.5
+    assert table.to_dict("records") == [
+        {"cohort_month": "2024-01", "new_patients": 2, "followups": 1, "per_patient": 0.5,
+         "complete": False, "used": False},
+        {"cohort_month": "2023-12", "new_patients": 4, "followups": 6, "per_patient": 1.5,
+         "complete": True, "used": True},
+    ]  # fmt: skip
+    profile = compute.followup_profile(new_patients, followups, current_month="2025-01")
+    assert (profile.source, profile.cohorts, profile.values[0]) == ("learned", 1, 1.5)
