@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -15,6 +13,7 @@ from rest_framework.views import APIView
 
 from capacity import compute, selectors, services
 from capacity.models import AppointmentImport
+from growthplan.frames import records
 from growthplan.permissions import requires
 
 
@@ -116,14 +115,7 @@ def _scoped_table(request: Request, selector) -> Response:
         )  # fmt: skip
     except selectors.ScopeError as exc:
         raise serializers.ValidationError({"scope": [str(exc)]}) from None
-    return Response(_records(table))
-
-
-def _records(table) -> list[dict]:
-    return [
-        {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in r.items()}
-        for r in table.astype(object).to_dict("records")
-    ]
+    return Response(records(table))
 
 
 class UtilizationApi(APIView):
@@ -175,4 +167,4 @@ class StandardizationApi(APIView):
     @extend_schema(responses=StandardizationRowSerializer(many=True))
     def get(self, request: Request) -> Response:
         table, _detail = selectors.standardization_table(today=timezone.localdate())
-        return Response(_records(table))
+        return Response(records(table))

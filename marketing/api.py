@@ -3,7 +3,6 @@ goals written by marketing only (validate → call → serialize)."""
 
 from __future__ import annotations
 
-import math
 from datetime import date
 from typing import Any
 
@@ -18,18 +17,12 @@ from rest_framework.views import APIView
 
 from clinics import selectors as clinic_selectors
 from clinics.models import ServiceLine
+from growthplan.frames import records
 from growthplan.permissions import requires
 from marketing import compute, selectors, services
 from marketing.models import Campaign, Channel, NewPatientGoal
 
 MONTH = r"^\d{4}-\d{2}$"
-
-
-def _records(table) -> list[dict[str, Any]]:
-    return [
-        {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in r.items()}
-        for r in table.astype(object).to_dict("records")
-    ]
 
 
 def _month(value: str) -> str:
@@ -132,7 +125,7 @@ class GoalApi(APIView):
             clinic_ids=clinics.values_list("pk", flat=True), first=first,
             last=compute.month_add(first, args["months"] - 1), service_line_id=line_id,
         )  # fmt: skip
-        return Response(_records(table))
+        return Response(records(table))
 
     @extend_schema(request=GoalInputSerializer, responses={200: GoalRowSerializer})
     def post(self, request: Request) -> Response:
@@ -153,7 +146,7 @@ def _goal_row(goal: NewPatientGoal) -> dict[str, Any]:
         clinic_ids=[goal.clinic_id], first=period, last=period,
         service_line_id=goal.service_line_id,
     )  # fmt: skip
-    return _records(table)[0]
+    return records(table)[0]
 
 
 class GoalChangeSerializer(serializers.Serializer):
@@ -260,7 +253,7 @@ class CapsApi(APIView):
             )  # fmt: skip
         except selectors.CapScopeError as exc:
             raise serializers.ValidationError({"scope": [str(exc)]}) from None
-        return Response(_records(table))
+        return Response(records(table))
 
 
 class NetworkGoalApi(APIView):
@@ -319,7 +312,7 @@ class NetworkGoalApi(APIView):
                 "applied": args["apply"],
                 "unplaced": plan.allocation.unplaced,
                 "not_computed": plan.missing,
-                "clinics": _records(plan.rows),
+                "clinics": records(plan.rows),
             },
             status=status.HTTP_200_OK,
         )
@@ -424,7 +417,7 @@ class CampaignSignalsApi(APIView):
                 "expected_leads": campaign.expected_leads,
                 "leads_needed": signals.leads_needed,
                 "expected_per_clinic_month": signals.expected_per_clinic_month,
-                "rows": _records(signals.rows),
-                "suggested_clinics": _records(signals.suggestions),
+                "rows": records(signals.rows),
+                "suggested_clinics": records(signals.suggestions),
             }
         )
