@@ -138,11 +138,7 @@ def supply_replan(
 
 
 def _replan(*, reason: str, clinic_ids: Iterable[int]) -> RecomputeJob | None:
-    # Only clinics that still exist: recompute_enqueue reads an empty list as every clinic.
-    clinic_ids = list(Clinic.objects.filter(pk__in=list(clinic_ids)).values_list("pk", flat=True))
-    if not clinic_ids:
-        return None
-    return marketing_services.recompute_enqueue(reason=reason, clinic_ids=clinic_ids)
+    return marketing_services.recompute_enqueue(reason=reason, clinic_ids=list(clinic_ids))
 
 
 def _supply_label(record: models.Model) -> str:

@@ -295,7 +295,7 @@ class NetworkGoalApi(APIView):
         visible = list(clinic_selectors.clinic_list(user=request.user).values_list("pk", flat=True))
         plan = selectors.network_goal_plan(
             service_line=args["service_line"], month=args["month"], total=args["total"],
-            today=today, clinic_ids=visible,
+            clinic_ids=visible,
         )  # fmt: skip
         if args["apply"]:
             if not request.user.has_perm("marketing.change_newpatientgoal"):

@@ -366,7 +366,11 @@ class NetworkPlan:
 
 
 def network_goal_plan(
-    *, service_line: ServiceLine, month: date, total: int, today: date, clinic_ids=None
+    *,
+    service_line: ServiceLine,
+    month: date,
+    total: int,
+    clinic_ids: Iterable[int] | None = None,
 ) -> NetworkPlan:
     """How `total` new patients of a service line in `month` would spread over the clinics
     offering it (compute.network_goal), from their stored caps and bookings."""

@@ -126,6 +126,12 @@ def override_decide(
     return goal
 
 
+RECOMPUTED_FIELDS = [
+    "cap", "binding_constraint", "target", "np_slots_available", "np_booked", "np_headroom",
+    "established_headroom", "computed_at", "status",
+]  # fmt: skip
+
+
 def goals_recompute(
     *, clinic: Clinic, service_line: ServiceLine, today: date, slots: pd.DataFrame | None = None
 ) -> int:
@@ -145,10 +151,17 @@ def goals_recompute(
         today=today, goals=goals.values(), slots=slots,
     )  # fmt: skip
     now = timezone.now()
+    new, stored = [], []
     for row in table.itertuples():
-        goal = goals.get(row.period) or NewPatientGoal(
-            clinic=clinic, service_line=service_line, month=date.fromisoformat(f"{row.period}-01")
-        )
+        goal = goals.get(row.period)
+        if goal is None:
+            goal = NewPatientGoal(
+                clinic=clinic, service_line=service_line,
+                month=date.fromisoformat(f"{row.period}-01"),
+            )  # fmt: skip
+            new.append(goal)
+        else:
+            stored.append(goal)
         goal.cap, goal.binding_constraint, goal.target = row.cap, row.binding_constraint, row.target
         goal.np_slots_available, goal.np_booked = row.np_slots_available, row.np_booked
         goal.np_headroom = row.np_headroom
@@ -159,7 +172,9 @@ def goals_recompute(
             goal.status = GoalStatus.OVERRIDE_REQUESTED
         elif not above and goal.status == GoalStatus.OVERRIDE_REQUESTED:
             goal.status = GoalStatus.CAPPED  # capacity grew to meet the request
-        goal.save()
+    NewPatientGoal.objects.bulk_create(new)
+    # updated_at is left alone: it dates people's changes, which a stale save is told about.
+    NewPatientGoal.objects.bulk_update(stored, RECOMPUTED_FIELDS)
     return len(table)
 
 
@@ -196,15 +211,19 @@ def recompute_enqueue(
     reason: str,
     clinic_ids: Iterable[int] | None = None,
     rollups: tuple[date, date] | None = None,
-) -> RecomputeJob:
+) -> RecomputeJob | None:
     """Queue a recompute of rollups, caps and targets for these clinics (None: all), once the
     change that asks for it commits. Rollups cover `rollups` (first, last day), else the
-    nightly window: the months an import touched may lie further back."""
-    codes = (
-        []
-        if clinic_ids is None
-        else sorted(Clinic.objects.filter(pk__in=list(clinic_ids)).values_list("code", flat=True))
-    )
+    nightly window: the months an import touched may lie further back. Clinics given but none
+    of them existing (deleted by the same change) queue nothing: a job's empty clinic list
+    means every clinic."""
+    codes = []
+    if clinic_ids is not None:
+        codes = sorted(
+            Clinic.objects.filter(pk__in=list(clinic_ids)).values_list("code", flat=True)
+        )
+        if not codes:
+            return None
     first, last = rollups or (None, None)
     job = RecomputeJob.objects.create(
         reason=reason[:120], clinic_codes=codes, rollups_from=first, rollups_to=last
@@ -267,7 +286,7 @@ def network_goal_apply(
     and record each clinic's share as its requested goal; what cannot be placed is returned,
     never forced onto a clinic above its cap."""
     allocation = selectors.network_goal_plan(
-        service_line=service_line, month=month, total=total, today=today, clinic_ids=clinic_ids
+        service_line=service_line, month=month, total=total, clinic_ids=clinic_ids
     ).allocation
     clinics = Clinic.objects.in_bulk(field_name="code")
     note = f"network goal {total} for {service_line.code} {_month(month)}"

@@ -493,7 +493,7 @@ class NetworkGoalView(PermissionRequiredMixin, View):
             clinics = _clinics(request)
             plan = selectors.network_goal_plan(
                 service_line=data["line"], month=_first_of(data["month"]), total=data["total"],
-                today=timezone.localdate(), clinic_ids=[c.pk for c in clinics],
+                clinic_ids=[c.pk for c in clinics],
             )  # fmt: skip
             names = {c.code: c.name for c in clinics}
             rows = [
