@@ -1,7 +1,9 @@
 """Roles are groups with model permissions (DESIGN §7).
 
 Board members read; marketing edits goals and campaigns; operations edit supply and approve
-overrides; administrators manage everything, users included. Later apps add their models to
+overrides; operations and marketing enter KPI values and answer for their red KPIs; KPI
+definitions, targets and the maturity assessment are the administrator's (who records what the
+board sets); administrators manage everything, users included. Later apps add their models to
 EDITS; `groups_sync` is idempotent and runs after every migrate.
 """
 
@@ -44,11 +46,15 @@ EDITS: dict[str, tuple[tuple[str, str], ...]] = {
         ("capacity", "appointmentimport"),
         ("capacity", "importedslot"),
         ("marketing", "recomputejob"),
+        ("scorecards", "measurement"),
+        ("scorecards", "kpinote"),
     ),
     MARKETING: (
         ("marketing", "newpatientgoal"),
         ("marketing", "campaign"),
         ("marketing", "channel"),
+        ("scorecards", "measurement"),
+        ("scorecards", "kpinote"),
     ),
     BOARD: (),
 }

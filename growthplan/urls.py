@@ -12,9 +12,11 @@ urlpatterns = [
     path("clinics/", include("clinics.urls")),
     path("capacity/", include("capacity.urls")),
     path("marketing/", include("marketing.urls")),
+    path("scorecards/", include("scorecards.urls")),
     path("api/", include(("clinics.api_urls", "api"))),
     path("api/", include(("capacity.api_urls", "capacity-api"))),
     path("api/", include(("marketing.api_urls", "marketing-api"))),
+    path("api/", include(("scorecards.api_urls", "scorecards-api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

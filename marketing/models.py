@@ -174,6 +174,9 @@ class RecomputeJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     rollup_rows = models.PositiveIntegerField(default=0)
     goals = models.PositiveIntegerField(default=0, help_text="Goal rows written.")
+    measurements = models.PositiveIntegerField(
+        default=0, help_text="Scorecard measurements written."
+    )
     error = models.TextField(blank=True)
 
     class Meta:

@@ -27,6 +27,7 @@ from marketing.models import (
     NewPatientGoal,
     RecomputeJob,
 )
+from scorecards import services as scorecard_services
 
 logger = logging.getLogger(__name__)
 
@@ -233,7 +234,8 @@ def recompute_enqueue(
 
 
 def recompute_run(*, job: RecomputeJob, today: date) -> RecomputeJob:
-    """Run one recompute job: rollups over the nightly window, then caps and targets.
+    """Run one recompute job: rollups over the nightly window, caps and targets, then the
+    scorecards' measurements.
 
     Both steps replace rows by key, so a rerun (a retried or duplicated task) changes nothing.
     A failure is recorded on the job and raised again for Celery to retry or report.
@@ -257,6 +259,8 @@ def recompute_run(*, job: RecomputeJob, today: date) -> RecomputeJob:
         else:
             job.rollup_rows = capacity_services.rollups_nightly(today=today, clinic_ids=clinic_ids)
         job.goals = plan_recompute(today=today, clinic_ids=clinic_ids)
+        # Network and regional KPIs read every clinic, so the scorecards refresh whole.
+        job.measurements = scorecard_services.measurements_refresh(today=today)
     except Exception as exc:
         logger.exception("plan.recompute_failed", extra={"job_id": job.pk})
         job.status, job.error = JobStatus.FAILED, f"{type(exc).__name__}: {exc}"
@@ -264,7 +268,7 @@ def recompute_run(*, job: RecomputeJob, today: date) -> RecomputeJob:
         job.save(update_fields=["status", "error", "finished_at"])
         raise
     job.status, job.finished_at = JobStatus.DONE, timezone.now()
-    job.save(update_fields=["status", "finished_at", "rollup_rows", "goals"])
+    job.save(update_fields=["status", "finished_at", "rollup_rows", "goals", "measurements"])
     return job
 
 

@@ -1,0 +1,1 @@
+"""REST API for KPIs, targets, measurements and scorecards."""

@@ -1,0 +1,5 @@
+urlpatterns: list = [
+    # section A
+    # section B
+    # section C
+]
