@@ -50,10 +50,10 @@ class Period:
 
     def months(self) -> list[date]:
         count = 1 if self.kind == MONTH else 3
-        return [_month_add(self.first, i) for i in range(count)]
+        return [month_add(self.first, i) for i in range(count)]
 
 
-def _month_add(first: date, n: int) -> date:
+def month_add(first: date, n: int) -> date:
     index = first.year * 12 + first.month - 1 + n
     return date(index // 12, index % 12 + 1, 1)
 
@@ -66,7 +66,7 @@ def period_parse(label: str) -> Period:
         return Period(text, MONTH, first, month_end(first))
     if match := _QUARTER.match(text.upper()):
         first = date(int(match[1]), 3 * int(match[2]) - 2, 1)
-        return Period(text.upper(), QUARTER, first, month_end(_month_add(first, 2)))
+        return Period(text.upper(), QUARTER, first, month_end(month_add(first, 2)))
     raise ValueError(f"{label!r} is not a period: use YYYY-MM for a month or YYYY-Qn for a quarter")
 
 
@@ -94,7 +94,7 @@ def periods_back(period: Period, count: int) -> list[Period]:
     """The `count` periods of the same kind ending with `period`, oldest first (trends)."""
     step = 1 if period.kind == MONTH else 3
     return [
-        period_of(_month_add(period.first, -step * back), period.kind)
+        period_of(month_add(period.first, -step * back), period.kind)
         for back in range(count - 1, -1, -1)
     ]
 
@@ -120,12 +120,17 @@ def thresholds_default(
         if band is None:
             raise ValueError("a band KPI needs a low and a high end")
         low, high = band
-        return Thresholds(low, high, low * AMBER_FACTOR[HIGHER], high * AMBER_FACTOR[LOWER])
+        return Thresholds(low, high, _scaled(low, HIGHER), _scaled(high, LOWER))
     if target is None:
         raise ValueError("a target value is required")
     if direction == HIGHER:
-        return Thresholds(green_min=target, amber_min=target * AMBER_FACTOR[HIGHER])
-    return Thresholds(green_max=target, amber_max=target * AMBER_FACTOR[LOWER])
+        return Thresholds(green_min=target, amber_min=_scaled(target, HIGHER))
+    return Thresholds(green_max=target, amber_max=_scaled(target, LOWER))
+
+
+def _scaled(value: float, direction: str) -> float:
+    # 0.8 × 0.9 is 0.7200000000000001 in binary; a value of exactly 0.72 must be amber.
+    return round(value * AMBER_FACTOR[direction], 12)
 
 
 def thresholds_errors(direction: str, t: Thresholds) -> dict[str, str]:
@@ -275,7 +280,7 @@ def growth_rows(new_patients: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     now = new_patients[["clinic_id", "month", "count"]].copy()
     before = now.rename(columns={"count": "count_before"})
-    before["month"] = before["month"].map(lambda m: _month_add(m, 12))
+    before["month"] = before["month"].map(lambda m: month_add(m, 12))
     both = now.merge(before, on=["clinic_id", "month"], how="inner")
     both["numerator"] = (both["count"] - both["count_before"]).astype(float)
     both["denominator"] = both["count_before"].astype(float)
