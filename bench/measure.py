@@ -31,6 +31,7 @@ from capacity.models import Appointment, DailyRollup
 from clinics import services as clinic_services
 from clinics.models import Clinic, Provider, User, VisitType
 from marketing import services as marketing_services
+from scorecards import services as scorecard_services
 
 SOURCE = "bench"
 MONTHS_BACK = 15
@@ -72,6 +73,16 @@ SELECT a.clinic_id, v.service_line_id, a.patient_key, date_trunc('month', a.loca
        COUNT(*) FILTER (WHERE a.status IN %(kept)s)
 FROM capacity_appointment a JOIN clinics_visittype v ON v.id = a.visit_type_id
 GROUP BY 1, 2, 3, 4, 5
+"""
+
+# What the scorecards read: per clinic × month × new/established, appointment outcomes.
+SCORECARD_GROUP_BY_SQL = """
+SELECT a.clinic_id, date_trunc('month', a.local_date), a.is_new_patient,
+       COUNT(*) FILTER (WHERE a.status IN %(held)s),
+       COUNT(*) FILTER (WHERE a.status IN %(kept)s),
+       COUNT(*) FILTER (WHERE a.status = 'noshow')
+FROM capacity_appointment a
+GROUP BY 1, 2, 3
 """
 
 
@@ -255,6 +266,25 @@ def caps_floor() -> Timing:
 def caps_figure(*, today: date) -> Timing:
     """`plan_recompute` over every clinic: caps, headroom and targets for 12 months."""
     seconds, written = timed(lambda: marketing_services.plan_recompute(today=today))
+    return Timing(seconds, {"rows": written})
+
+
+def scorecard_floor() -> Timing:
+    """One SQL GROUP BY of appointment outcomes per clinic × month, fetched."""
+    params = {"held": tuple(compute.HELD_STATUSES), "kept": tuple(compute.KEPT_STATUSES)}
+
+    def query() -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(SCORECARD_GROUP_BY_SQL, params)
+            return cursor.fetchall()
+
+    seconds, rows = timed(query)
+    return Timing(seconds, {"rows": len(rows)})
+
+
+def scorecard_figure(*, today: date) -> Timing:
+    """`measurements_refresh`: every KPI for every scope, months and quarters of the window."""
+    seconds, written = timed(lambda: scorecard_services.measurements_refresh(today=today))
     return Timing(seconds, {"rows": written})
 
 

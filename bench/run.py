@@ -127,8 +127,12 @@ def main(argv: list[str] | None = None) -> None:
         caps_floor = measure.caps_floor()
         progress(f"caps GROUP BY: {caps_floor.seconds:.1f} s; plan_recompute")
         caps = measure.caps_figure(today=today)
+        progress(f"caps: {caps.seconds:.1f} s; scorecard GROUP BY floor")
+        scorecard_floor = measure.scorecard_floor()
+        progress(f"scorecard GROUP BY: {scorecard_floor.seconds:.1f} s; measurements_refresh")
+        scorecards = measure.scorecard_figure(today=today)
         code = measure.busiest_clinic()
-        progress(f"caps: {caps.seconds:.1f} s; pages ({args.requests} requests each)")
+        progress(f"scorecards: {scorecards.seconds:.1f} s; pages ({args.requests} requests each)")
         pages = measure.page_medians(code=code, username=BENCH_USER, requests=args.requests)
         facts = measure.machine()
     rows = args.appointments
@@ -147,6 +151,8 @@ def main(argv: list[str] | None = None) -> None:
              "SQL GROUP BY of the same figures", group_by.seconds),
         _row("caps and targets, all clinics, 12 months", caps.seconds,
              "SQL GROUP BY of what the caps read", caps_floor.seconds),
+        _row("scorecard measurements, all scopes", scorecards.seconds,
+             "SQL GROUP BY of appointment outcomes", scorecard_floor.seconds),
         _row(f"/capacity/clinics/{code}/ median of {n}", pages.seconds,
              f"/healthz median of {n}", pages.detail["floor"], unit="ms"),
         "",
@@ -157,6 +163,8 @@ def main(argv: list[str] | None = None) -> None:
         f"GROUP BY: {group_by.detail['rows']:,} demand groups",
         f"caps: {caps.detail['rows']:,} clinic × service line × month rows; "
         f"GROUP BY: {caps_floor.detail['rows']:,} patient-month groups",
+        f"scorecards: {scorecards.detail['rows']:,} measurements written; "
+        f"GROUP BY: {scorecard_floor.detail['rows']:,} clinic-month groups",
     ]  # fmt: skip
     print("\n".join(lines))
 

@@ -16,6 +16,7 @@ from capacity.forms import AppointmentImportForm
 from capacity.models import AppointmentImport
 from clinics import selectors as clinic_selectors
 from clinics.models import Clinic, Provider, Region
+from scorecards import selectors as scorecard_selectors
 
 
 class ImportView(PermissionRequiredMixin, View):
@@ -320,4 +321,6 @@ class StandardizationView(PermissionRequiredMixin, View):
 
 class DefinitionsView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "capacity/definitions.html")
+        # One metric dictionary (DESIGN §3): the scorecards' KPIs are defined here too.
+        kpis = scorecard_selectors.kpi_list()
+        return render(request, "capacity/definitions.html", {"kpis": kpis})

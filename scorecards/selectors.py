@@ -501,3 +501,8 @@ def kpi_children(kpi: KPI, scope: Scope, period: compute.Period) -> list[KpiCard
     for child in child_scopes(scope):
         out.extend(kpi_cards([kpi], child, own, trend_length=1))
     return out
+
+
+def kpi_list() -> list[KPI]:
+    """Active KPIs in dictionary order (the Definitions page)."""
+    return list(KPI.objects.filter(active=True).order_by("perspective", "name"))
