@@ -349,12 +349,14 @@ def _text(value: object) -> str:
 
 
 @transaction.atomic
-def demo_marketing_seed(*, today: date) -> dict[str, int]:
+def demo_marketing_seed(*, today: date, seed: int = 7) -> dict[str, int]:
     """Channels, campaigns and goals on the demo network, after its caps are computed.
 
     Goals: 80 % of the cap for the next three months at a few clinics, one request above the
-    cap waiting for operations at the first clinic, and one approved. Rerunning replaces the
-    demo campaigns and repeats the same requests (history grows, numbers do not change).
+    cap waiting for operations at the first clinic, and one approved; and goals for the last
+    twelve closed months where the history kept new patients, so attainment has a past.
+    Rerunning replaces the demo campaigns and repeats the same requests (history grows,
+    numbers do not change); past goals already there are kept.
     """
     channels = {
         code: Channel.objects.update_or_create(code=code, defaults={"name": name})[0]
@@ -400,7 +402,44 @@ def demo_marketing_seed(*, today: date) -> dict[str, int]:
                     goal=goal, approve=True, user=operator, today=today,
                     reason="a locum covers two extra sessions a week",
                 )  # fmt: skip
-    return {"goal_rows": written, "campaigns": campaigns, "goals_requested": goals}
+    past = _demo_past_goals(today=today, seed=seed)
+    return {
+        "goal_rows": written, "campaigns": campaigns, "goals_requested": goals,
+        "past_goals": past,
+    }  # fmt: skip
+
+
+def _demo_past_goals(*, today: date, seed: int) -> int:
+    """Goal rows for the closed months, from the new patients the history kept (demo.past_goal);
+    the recompute solves only the horizon from this month, so these stay as written."""
+    this_month = _month(today)
+    first = compute.month_add(this_month, -demo.PAST_GOAL_MONTHS)
+    last = compute.month_add(this_month, -1)
+    clinics = dict(Clinic.objects.values_list("pk", "code"))
+    lines = dict(ServiceLine.objects.values_list("pk", "code"))
+    kept = selectors.kept_new_patients(clinic_ids=clinics, first=first, last=last)
+    taken = set(
+        NewPatientGoal.objects.filter(
+            month__range=(date.fromisoformat(f"{first}-01"), date.fromisoformat(f"{last}-01"))
+        ).values_list("clinic_id", "service_line_id", "month")
+    )
+    rows = []
+    for (clinic_id, line_id, month), count in sorted(kept.items()):
+        first_day = date.fromisoformat(f"{month}-01")
+        if count <= 0 or (clinic_id, line_id, first_day) in taken:
+            continue
+        target, cap, binding = demo.past_goal(
+            count, clinic=clinics[clinic_id], line=lines[line_id], month=month, seed=seed
+        )
+        rows.append(
+            NewPatientGoal(
+                clinic_id=clinic_id, service_line_id=line_id, month=first_day,
+                requested=target, cap=cap, binding_constraint=binding, target=target,
+                np_slots_available=cap, np_booked=count, np_headroom=max(0, cap - count),
+            )
+        )  # fmt: skip
+    NewPatientGoal.objects.bulk_create(rows)
+    return len(rows)
 
 
 # ---------------------------------------------------------------------------------------------

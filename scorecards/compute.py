@@ -90,6 +90,11 @@ def period_of(day: date, kind: str) -> Period:
     return period_parse(month_label(day) if kind == MONTH else quarter_label(day))
 
 
+def latest_complete(kind: str, today: date) -> Period:
+    """The last whole month or quarter before the one `today` falls in."""
+    return periods_back(period_of(today, kind), 2)[0]
+
+
 def periods_back(period: Period, count: int) -> list[Period]:
     """The `count` periods of the same kind ending with `period`, oldest first (trends)."""
     step = 1 if period.kind == MONTH else 3

@@ -20,6 +20,7 @@ from scorecards.models import (
     KPI,
     KpiNote,
     Measurement,
+    Perspective,
     ScopeType,
     Scorecard,
     Target,
@@ -466,8 +467,6 @@ def scorecard_get(audience: str, scope: Scope, period: compute.Period) -> list[K
 
 def scorecard_by_perspective(cards: list[KpiCard]) -> list[tuple[str, str, list[KpiCard]]]:
     """(perspective code, label, cards) in the balanced scorecard's order, empty ones kept."""
-    from scorecards.models import Perspective
-
     return [
         (p.value, p.label, [c for c in cards if c.kpi.perspective == p.value])
         for p in (Perspective.FINANCIAL, Perspective.PATIENT, Perspective.PROCESS,

@@ -1,3 +1,5 @@
+import csv
+import io
 import json
 import math
 
@@ -7,10 +9,24 @@ from django.utils import timezone
 
 from capacity import compute, selectors
 from marketing import selectors as marketing_selectors
+from scorecards import compute as scorecard_compute
+from scorecards import selectors as scorecard_selectors
+from scorecards.models import Audience
+
+SCORECARD_HELP = """\
+a scorecard's KPIs for a scope and period (DESIGN §4): kpi, perspective, value, target,
+status. Values are unrounded, rates as fractions (0.873, not 87.3); a quarterly KPI asked for
+a month shows its quarter. target is the green edge (at least it for a higher-is-better KPI,
+at most for a lower one); a band KPI's target is [low, high] in JSON and "low-high" in CSV
+(e.g. 0.85-0.95); empty (null) without a target, like value without data. status is green,
+amber, red or grey (no value or no target)."""
 
 
 class Command(BaseCommand):
-    help = "The numbers the pages show, for cron and for checking: report utilization|np-capacity"
+    help = (
+        "The numbers the pages show, for cron and for checking: "
+        "report utilization|np-capacity|scorecard"
+    )
 
     def add_arguments(self, parser):
         reports = parser.add_subparsers(dest="report", required=True)
@@ -32,8 +48,25 @@ class Command(BaseCommand):
         capacity.add_argument("--from", dest="first", required=True, help="YYYY-MM")
         capacity.add_argument("--months", type=int, default=12, help="horizon (12)")
         capacity.add_argument("--format", choices=["json", "csv"], default="json")
+        scorecard = reports.add_parser(
+            "scorecard", help="a scorecard's KPIs, targets and status (DESIGN §4)",
+            description=SCORECARD_HELP,
+        )  # fmt: skip
+        scorecard.add_argument(
+            "--scope", required=True,
+            help="network, organization:CODE, region:CODE or clinic:CODE",
+        )  # fmt: skip
+        scorecard.add_argument("--period", required=True, help="YYYY-MM or YYYY-Qn")
+        scorecard.add_argument(
+            "--audience", choices=Audience.values, default=Audience.BOARD,
+            help="whose scorecard (board)",
+        )  # fmt: skip
+        scorecard.add_argument("--format", choices=["json", "csv"], default="json")
 
     def handle(self, *args, report: str, **options):
+        if report == "scorecard":
+            self.scorecard(**options)
+            return
         table = (
             self.utilization(**options) if report == "utilization" else self.np_capacity(**options)
         )
@@ -61,6 +94,36 @@ class Command(BaseCommand):
         except ValueError as exc:  # marketing_selectors.CapScopeError
             raise CommandError(str(exc)) from None
 
+    # -----------------------------------------------------------------------------------------
+    # scorecard
+
+    def scorecard(self, *, scope, period, audience, format, **_):
+        try:
+            found = scorecard_selectors.scope_get(scope)
+            asked = scorecard_compute.period_parse(period)
+        except ValueError as exc:  # scorecard_selectors.ScopeError or a bad period
+            raise CommandError(str(exc)) from None
+        table = scorecard_selectors.scorecard_table(audience, found, asked)
+        rows = [
+            {k: _plain(v) if k != "target" else _target(v) for k, v in row.items()}
+            for row in table.to_dict("records")
+        ]
+        if format == "json":
+            self.stdout.write(json.dumps(rows, indent=2))
+            return
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["kpi", "perspective", "value", "target", "status"])
+        for row in rows:
+            target = row["target"]
+            if isinstance(target, list):
+                target = "-".join(_csv_number(v) for v in target)
+            writer.writerow([
+                row["kpi"], row["perspective"], _csv_number(row["value"]), _csv_number(target),
+                row["status"],
+            ])  # fmt: skip
+        self.stdout.write(out.getvalue(), ending="")
+
 
 def _plain(value):
     if isinstance(value, float) and math.isnan(value):
@@ -70,3 +133,19 @@ def _plain(value):
     if hasattr(value, "item"):
         value = value.item()
     return value
+
+
+def _target(value):
+    """A target as JSON gives it: a number, [low, high] for a band, or null."""
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return _plain(value)
+
+
+def _csv_number(value) -> str:
+    """A number as CSV gives it: unrounded, whole numbers without ".0", empty for none."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

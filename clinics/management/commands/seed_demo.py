@@ -7,6 +7,7 @@ from capacity import services as capacity_services
 from clinics import demo, network, services
 from clinics.models import Clinic
 from marketing import services as marketing_services
+from scorecards import services as scorecard_services
 
 
 class Command(BaseCommand):
@@ -55,10 +56,17 @@ class Command(BaseCommand):
                 f"3; rollups: {history['rollup_rows']} rows; third next available: "
                 f"{history['tnaa_rows']} records"
             )
-        plan = marketing_services.demo_marketing_seed(today=today)
+        plan = marketing_services.demo_marketing_seed(today=today, seed=seed)
         self.stdout.write(
             f"caps and targets: {plan['goal_rows']} clinic × service line × month rows; "
-            f"campaigns: {plan['campaigns']}; goals requested: {plan['goals_requested']}"
+            f"campaigns: {plan['campaigns']}; goals requested: {plan['goals_requested']}; "
+            f"past goals: {plan['past_goals']}"
+        )
+        cards = scorecard_services.demo_scorecards_seed(today=today, seed=seed)
+        self.stdout.write(
+            f"scorecards: {cards['entered']} entered values, {cards['targets']} board targets, "
+            f"{cards['assessments']} maturity assessments, {cards['notes']} notes; "
+            f"measurements: {cards['refreshed']} rows"
         )
         users = ", ".join(f"{u} / {p} ({r})" for u, p, r, _ in demo.DEMO_USERS)
         self.stdout.write(self.style.SUCCESS(f"Demo network loaded. Users: {users}"))
