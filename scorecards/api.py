@@ -34,9 +34,9 @@ def _number(value: float | None) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
-def _scope(text: str) -> selectors.Scope:
+def _scope(text: str, user=None) -> selectors.Scope:
     try:
-        return selectors.scope_get(text)
+        return selectors.scope_get(text, user=user)
     except selectors.ScopeError as exc:
         raise serializers.ValidationError(str(exc)) from None
 
@@ -417,14 +417,16 @@ class ScorecardSerializer(serializers.Serializer):
 
 
 class ScorecardQuerySerializer(serializers.Serializer):
-    scope = serializers.CharField(required=False, default="network")
+    scope = serializers.CharField(
+        required=False, help_text="Default: the network, or the user's organization"
+    )
     period = serializers.CharField(
         required=False,
         help_text="YYYY-MM or YYYY-Qn; default the latest complete quarter (board) or month",
     )
 
     def validate_scope(self, value: str) -> selectors.Scope:
-        return _scope(value)
+        return _scope(value, user=self.context["request"].user)
 
     def validate_period(self, value: str) -> compute.Period:
         return _period(value)
@@ -456,9 +458,9 @@ class ScorecardApi(APIView):
     @extend_schema(parameters=[ScorecardQuerySerializer], responses=ScorecardSerializer)
     def get(self, request: Request, audience: str) -> Response:
         scorecard = get_object_or_404(Scorecard, audience=audience)
-        query = ScorecardQuerySerializer(data=request.query_params)
+        query = ScorecardQuerySerializer(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
-        scope = query.validated_data["scope"]
+        scope = query.validated_data.get("scope") or selectors.scope_get(None, user=request.user)
         period = query.validated_data.get("period") or _default_period(
             audience, timezone.localdate()
         )

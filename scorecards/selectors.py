@@ -13,6 +13,7 @@ from django.db.models.functions import TruncMonth
 from capacity import compute as capacity_compute
 from capacity.models import Appointment, DailyRollup, ThirdNextAvailable
 from capacity.selectors import supply_frames
+from clinics import selectors as clinic_selectors
 from clinics.models import Clinic, Organization, Provider, Region
 from marketing.models import NewPatientGoal
 from scorecards import compute
@@ -54,13 +55,38 @@ class Scope:
         return self.name if self.type == ScopeType.NETWORK else f"{self.name} ({self.code})"
 
 
-def scope_get(text: str | None) -> Scope:
-    """`network`, `organization:CODE`, `region:CODE` or `clinic:CODE` → Scope; ScopeError."""
-    raw = (text or "network").strip()
+def scope_home(user=None) -> str:
+    """The scope a user reads by default: their organization, or the network."""
+    organization = getattr(user, "organization", None)
+    return f"organization:{organization.code}" if organization else "network"
+
+
+def scope_allowed(scope: Scope, user) -> bool:
+    """A user tied to an organization reads only scopes made of its clinics."""
+    if not getattr(user, "organization_id", None):
+        return True
+    visible = set(clinic_selectors.clinic_list(user=user).values_list("pk", flat=True))
+    return bool(scope.clinic_ids) and set(scope.clinic_ids) <= visible
+
+
+def scope_get(text: str | None, *, user=None) -> Scope:
+    """`network`, `organization:CODE`, `region:CODE` or `clinic:CODE` → Scope; ScopeError.
+
+    With a user, a scope outside their organization is refused like an unknown one.
+    """
+    raw = (text or scope_home(user)).strip()
     kind, _, code = raw.partition(":")
     kind = kind.lower()
     if kind == ScopeType.NETWORK and not code:
-        return Scope(kind, "", "Network", tuple(Clinic.objects.values_list("pk", flat=True)))
+        scope = Scope(kind, "", "Network", tuple(Clinic.objects.values_list("pk", flat=True)))
+    else:
+        scope = _scope_of(raw, kind, code)
+    if user is not None and not scope_allowed(scope, user):
+        raise ScopeError(f"{raw!r} is outside {scope_home(user)}, the scorecards you read")
+    return scope
+
+
+def _scope_of(raw: str, kind: str, code: str) -> Scope:
     models = {"organization": Organization, "region": Region, "clinic": Clinic}
     if kind not in models or not code:
         raise ScopeError(
@@ -77,15 +103,24 @@ def scope_get(text: str | None) -> Scope:
     return Scope(kind, code, found.name, tuple(clinics.values_list("pk", flat=True)))
 
 
-def scope_choices() -> list[tuple[str, str]]:
-    """Every scope a scorecard can be read for, network first (selector menus)."""
+def scope_choices(user=None) -> list[tuple[str, str]]:
+    """Every scope a scorecard can be read for, network first (selector menus); for a user
+    tied to an organization, the scopes inside it."""
     out = [("network", "Network")]
     for kind, model in (("organization", Organization), ("region", Region), ("clinic", Clinic)):
-        out += [
-            (f"{kind}:{c}", f"{kind.title()}: {n} ({c})")
-            for c, n in model.objects.values_list("code", "name")
-        ]
-    return out
+        rows = model.objects.values_list("code", "name")
+        out += [(f"{kind}:{c}", f"{kind.title()}: {n} ({c})") for c, n in rows]
+    if not getattr(user, "organization_id", None):
+        return out
+    clinics = clinic_selectors.clinic_list(user=user).select_related("region__organization")
+    codes = {
+        "organization": {c.region.organization.code for c in clinics},
+        "region": {c.region.code for c in clinics},
+        "clinic": {c.code for c in clinics},
+    }
+    return [
+        (k, label) for k, label in out if k.partition(":")[2] in codes.get(k.partition(":")[0], ())
+    ]
 
 
 def scope_frame() -> pd.DataFrame:

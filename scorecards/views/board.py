@@ -29,12 +29,6 @@ SEE_ALL = "scorecards.view_measurement"  # every role reads the scorecards
 HOT, COLD = "#c62828", "#3b6fb6"
 
 
-def _user_scope_key(user) -> str:
-    """The network, or the organization a user is tied to (they see only its clinics)."""
-    organization = getattr(user, "organization", None)
-    return f"organization:{organization.code}" if organization else "network"
-
-
 def _kpi_link(code: str, scope: selectors.Scope, period: str) -> str:
     query = urlencode({"scope": scope.key, "period": period})
     return f"{reverse('scorecard-kpi', args=[code])}?{query}"
@@ -203,7 +197,7 @@ def _campaign_rows(clinics: list[Clinic], today) -> list[dict]:
 def _red_context(user, today) -> dict:
     """Red KPIs for the user's network or organization: monthly KPIs for the last complete
     month, quarterly ones for the last complete quarter."""
-    scope = selectors.scope_get(_user_scope_key(user))
+    scope = selectors.scope_get(selectors.scope_home(user))
     month = compute.periods_back(compute.period_of(today, compute.MONTH), 2)[0]
     quarter = compute.latest_complete(compute.QUARTER, today)
     monthly = [c for c in selectors.red_cards(scope, month) if c.kpi.frequency == compute.MONTH]
@@ -248,20 +242,12 @@ class PackRefused(Exception):
     """The board pack cannot be made for what was asked; the message says why."""
 
 
-def _allowed(scope: selectors.Scope, user) -> bool:
-    """A user tied to an organization reads only scopes made of its clinics."""
-    if not getattr(user, "organization_id", None):
-        return True
-    visible = set(clinic_selectors.clinic_list(user=user).values_list("pk", flat=True))
-    return bool(scope.clinic_ids) and set(scope.clinic_ids) <= visible
-
-
 def _pack_asked(request: HttpRequest) -> tuple[selectors.Scope, compute.Period]:
     """?scope=…&period=YYYY-Qn; by default the user's network or organization and the latest
     complete quarter. PackRefused for a bad scope or period; PermissionDenied for a scope
     outside the user's organization."""
     today = timezone.localdate()
-    scope_text = request.GET.get("scope") or _user_scope_key(request.user)
+    scope_text = request.GET.get("scope") or selectors.scope_home(request.user)
     try:
         scope = selectors.scope_get(scope_text)
     except selectors.ScopeError as exc:
@@ -276,8 +262,10 @@ def _pack_asked(request: HttpRequest) -> tuple[selectors.Scope, compute.Period]:
             f"period: the board pack is quarterly — {period.label} is a month; ask for its "
             f"quarter, {compute.quarter_label(period.first)}"
         )
-    if not _allowed(scope, request.user):
-        raise PermissionDenied(f"you read the scorecards of {_user_scope_key(request.user)} only")
+    if not selectors.scope_allowed(scope, request.user):
+        raise PermissionDenied(
+            f"you read the scorecards of {selectors.scope_home(request.user)} only"
+        )
     return scope, period
 
 
@@ -290,21 +278,6 @@ def _quarter_choices(today) -> list[tuple[str, str]]:
     ]
 
 
-def _scope_choices(user) -> list[tuple[str, str]]:
-    if not getattr(user, "organization_id", None):
-        return selectors.scope_choices()
-    clinics = clinic_selectors.clinic_list(user=user)
-    codes = {
-        "organization": {c.region.organization.code for c in clinics},
-        "region": {c.region.code for c in clinics},
-        "clinic": {c.code for c in clinics},
-    }
-    return [
-        (key, label) for key, label in selectors.scope_choices()
-        if key.partition(":")[2] in codes.get(key.partition(":")[0], set())
-    ]  # fmt: skip
-
-
 class BoardPackView(PermissionRequiredMixin, View):
     """The printable board pack for a scope and quarter, with its downloads."""
 
@@ -313,9 +286,9 @@ class BoardPackView(PermissionRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         today = timezone.localdate()
         context: dict = {
-            "scope_choices": _scope_choices(request.user),
+            "scope_choices": selectors.scope_choices(request.user),
             "quarter_choices": _quarter_choices(today),
-            "asked_scope": request.GET.get("scope") or _user_scope_key(request.user),
+            "asked_scope": request.GET.get("scope") or selectors.scope_home(request.user),
             "asked_period": request.GET.get("period")
             or compute.latest_complete(compute.QUARTER, today).label,
         }  # fmt: skip

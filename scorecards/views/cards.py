@@ -111,13 +111,13 @@ def _period_options(today: date) -> list[str]:
 
 
 def _scope_and_period(
-    scope_text: str | None, period_text: str | None, *, kind: str, today: date
+    scope_text: str | None, period_text: str | None, *, kind: str, today: date, user
 ) -> tuple[selectors.Scope | None, compute.Period | None, list[str]]:
     """The asked scope and period, or the reasons they cannot be read."""
     errors = []
     scope = period = None
     try:
-        scope = selectors.scope_get(scope_text or "network")
+        scope = selectors.scope_get(scope_text, user=user)
     except selectors.ScopeError as exc:
         errors.append(f"Scope: {exc}.")
     if period_text:
@@ -130,9 +130,9 @@ def _scope_and_period(
     return scope, period, errors
 
 
-def _picker(scope_text: str, period_text: str, hidden: dict[str, str]) -> dict:
+def _picker(scope_text: str, period_text: str, hidden: dict[str, str], user) -> dict:
     return {
-        "choices": selectors.scope_choices(), "scope": scope_text, "period": period_text,
+        "choices": selectors.scope_choices(user), "scope": scope_text, "period": period_text,
         "periods": _period_options(timezone.localdate()), "hidden": hidden,
     }  # fmt: skip
 
@@ -226,7 +226,11 @@ def scorecard_page(
         errors.append(f"Audience: {audience[:20]!r} is not one of board, operations, marketing.")
         audience = Audience.BOARD
     scope, period, problems = _scope_and_period(
-        scope_text, period_text, kind=_audience_default(audience), today=today
+        scope_text,
+        period_text,
+        kind=_audience_default(audience),
+        today=today,
+        user=request.user,
     )
     errors += problems
     scope_key = scope.key if scope else scope_text
@@ -238,7 +242,7 @@ def scorecard_page(
             for a in Audience
         ],
         "picker": _picker(scope_key, period.label if period else period_text,
-                          {"audience": audience}),
+                          {"audience": audience}, request.user),
         "errors": errors, "scope": scope, "period": period,
     }  # fmt: skip
     if errors:
@@ -285,7 +289,7 @@ class ScorecardView(PermissionRequiredMixin, View):
         return scorecard_page(
             request,
             audience=request.GET.get("audience") or Audience.BOARD,
-            scope_text=request.GET.get("scope") or "network",
+            scope_text=request.GET.get("scope") or selectors.scope_home(request.user),
             period_text=(request.GET.get("period") or "").strip(),
         )
 
@@ -303,12 +307,12 @@ class KpiNoteView(PermissionRequiredMixin, View):
                 "administrator"
             )
         audience = request.POST.get("audience") or Audience.BOARD
-        scope_text = request.POST.get("scope") or "network"
+        scope_text = request.POST.get("scope") or selectors.scope_home(request.user)
         page_period = (request.POST.get("page_period") or "").strip()
         page = {"audience": audience, "scope_text": scope_text, "period_text": page_period}
         form = KpiNoteForm(request.POST)
         try:
-            scope = selectors.scope_get(scope_text)
+            scope = selectors.scope_get(scope_text, user=request.user)
         except selectors.ScopeError as exc:
             return scorecard_page(request, **page, extra_errors=[f"Scope: {exc}."], status=400)
         if not form.is_valid():
@@ -480,15 +484,21 @@ class KpiDetailView(PermissionRequiredMixin, View):
 
     def get(self, request: HttpRequest, code: str) -> HttpResponse:
         kpi = get_object_or_404(KPI, code=code)
-        scope_text = request.GET.get("scope") or "network"
+        scope_text = request.GET.get("scope") or selectors.scope_home(request.user)
         period_text = (request.GET.get("period") or "").strip()
         scope, period, errors = _scope_and_period(
-            scope_text, period_text, kind=kpi.frequency, today=timezone.localdate()
+            scope_text,
+            period_text,
+            kind=kpi.frequency,
+            today=timezone.localdate(),
+            user=request.user,
         )
         scope_key = scope.key if scope else scope_text
         context: dict = {
             "kpi": kpi, "errors": errors, "scope": scope,
-            "picker": _picker(scope_key, period.label if period else period_text, {}),
+            "picker": _picker(
+                scope_key, period.label if period else period_text, {}, request.user
+            ),
             "definition_anchor": DEFINITION_ANCHORS.get(kpi.code, ""),
             "aggregation_words": AGGREGATION_WORDS.get(kpi.aggregation, ""),
             "scorecard_url": _query_url("scorecard", scope=scope_key, period=period_text),
