@@ -118,13 +118,8 @@ def mapping_read(document: Any) -> ColumnMapping:
     )
 
 
-def read_csv(content: bytes, mapping: ColumnMapping | None = None) -> pd.DataFrame:
-    """The file as canonical string columns, before any row is checked.
-
-    Raises ImportFileError for an empty or non-UTF-8 file, a malformed CSV, a mapped column the
-    file lacks, or a required column neither present, mapped nor defaulted.
-    """
-    mapping = mapping or ColumnMapping()
+def csv_text(content: bytes) -> str:
+    """An uploaded CSV's text; ImportFileError if it is not UTF-8 or holds nothing."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -133,6 +128,17 @@ def read_csv(content: bytes, mapping: ColumnMapping | None = None) -> pd.DataFra
         ) from None
     if not text.strip():
         raise ImportFileError([RowError("file", "", "the file is empty")])
+    return text
+
+
+def read_csv(content: bytes, mapping: ColumnMapping | None = None) -> pd.DataFrame:
+    """The file as canonical string columns, before any row is checked.
+
+    Raises ImportFileError for an empty or non-UTF-8 file, a malformed CSV, a mapped column the
+    file lacks, or a required column neither present, mapped nor defaulted.
+    """
+    mapping = mapping or ColumnMapping()
+    text = csv_text(content)
     try:
         raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

@@ -16,6 +16,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from capacity import importers as capacity_importers
 from capacity.importers import ImportFileError, RowError
 from scorecards import compute
 
@@ -206,14 +207,7 @@ def read_csv(content: bytes) -> list[tuple[int, dict[str, str]]]:
     Raises ImportFileError, before any row is checked, for a file that is empty, not UTF-8 or
     not CSV, a column named twice or not known, a required column missing, or no rows.
     """
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            [RowError("file", "encoding", f"not UTF-8 (byte {exc.start}); save the file as UTF-8")]
-        ) from None
-    if not text.strip():
-        raise ImportFileError([RowError("file", "", "the file is empty")])
+    text = capacity_importers.csv_text(content)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in next(reader)]
