@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -20,6 +20,7 @@ from scorecards import compute
 from scorecards.models import (
     KPI,
     KpiNote,
+    MaturityAssessment,
     Measurement,
     Perspective,
     ScopeType,
@@ -537,6 +538,36 @@ def kpi_children(kpi: KPI, scope: Scope, period: compute.Period) -> list[KpiCard
     return out
 
 
-def kpi_list() -> list[KPI]:
-    """Active KPIs in dictionary order (the Definitions page)."""
+def kpi_list(*, codes: Sequence[str] | None = None) -> list[KPI]:
+    """Active KPIs in dictionary order (the Definitions page), or the given ones in order."""
+    if codes is not None:
+        found = {k.code: k for k in KPI.objects.filter(code__in=codes)}
+        return [found[c] for c in codes if c in found]
     return list(KPI.objects.filter(active=True).order_by("perspective", "name"))
+
+
+def clinic_values(*, kpi: KPI, scope: Scope, period: str) -> list[tuple[str, float | None]]:
+    """(clinic code, value) of the scope's clinics for one KPI and period."""
+    codes = Clinic.objects.filter(pk__in=scope.clinic_ids).values_list("code", flat=True)
+    return list(
+        Measurement.objects.filter(
+            kpi=kpi, scope_type=ScopeType.CLINIC, scope_code__in=list(codes), period=period
+        ).values_list("scope_code", "value")
+    )
+
+
+def maturity_list() -> list[dict]:
+    """Every assessment, newest first, with its scores by dimension code, overall and mean."""
+    out = []
+    assessments = MaturityAssessment.objects.select_related("assessed_by").prefetch_related(
+        "scores__dimension"
+    )
+    for a in assessments:
+        listed = list(a.scores.all())
+        scores = {s.dimension.code: s.score for s in listed}
+        overall, mean = compute.maturity_overall(scores)
+        out.append({
+            "assessment": a, "scores": scores, "listed": listed, "overall": overall,
+            "mean": mean,
+        })  # fmt: skip
+    return out

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views import View
 
 from capacity import selectors as capacity_selectors
-from clinics.models import Clinic, Provider
+from clinics.models import Provider
 from growthplan import roles
 from scorecards import charts, compute, formatting, selectors, services
 from scorecards.forms import (
@@ -29,9 +29,7 @@ from scorecards.models import (
     Aggregation,
     Audience,
     Direction,
-    MaturityAssessment,
     MaturityDimension,
-    Measurement,
     ScopeType,
     Source,
     Target,
@@ -177,26 +175,9 @@ def _card_row(card: selectors.KpiCard, page_period: compute.Period, user) -> dic
 
 def _vbc_parts(scope: selectors.Scope, period_label: str) -> list[dict]:
     """Revenue, quality and expense for the VBC index's quarter, shown beside it."""
-    kpis = sorted(KPI.objects.filter(code__in=VBC_PARTS), key=lambda k: VBC_PARTS.index(k.code))
+    kpis = selectors.kpi_list(codes=VBC_PARTS)
     cards = selectors.kpi_cards(kpis, scope, compute.period_parse(period_label), trend_length=1)
     return [{"kpi": c.kpi, "value": formatting.value_text(c.value, c.kpi.unit)} for c in cards]
-
-
-def maturity_history() -> list[dict]:
-    """Every assessment, newest first, with its scores by dimension code, overall and mean."""
-    out = []
-    assessments = MaturityAssessment.objects.select_related("assessed_by").prefetch_related(
-        "scores__dimension"
-    )
-    for a in assessments:
-        listed = list(a.scores.all())
-        scores = {s.dimension.code: s.score for s in listed}
-        overall, mean = compute.maturity_overall(scores)
-        out.append({
-            "assessment": a, "scores": scores, "listed": listed, "overall": overall,
-            "mean": mean,
-        })  # fmt: skip
-    return out
 
 
 def _query_url(name: str, *args: str, **params: str) -> str:
@@ -273,7 +254,7 @@ def scorecard_page(
         period_text=period_text,
     )  # fmt: skip
     if audience == Audience.BOARD:
-        history = maturity_history()
+        history = selectors.maturity_list()
         context["maturity"] = history[0] if history else None
         context["dimensions"] = list(MaturityDimension.objects.all())
     return render(request, "scorecards/scorecard.html", context, status=status)
@@ -373,10 +354,7 @@ def _worst_clinics(
     """The clinics behind a region's or the network's number: up to WORST_CLINICS that are not
     green, worst first. Clinics are ranked against the scope's own target, then read with
     their own, so a large network costs one query plus a few cards."""
-    codes = list(Clinic.objects.filter(pk__in=scope.clinic_ids).values_list("code", flat=True))
-    measured = Measurement.objects.filter(
-        kpi=kpi, scope_type=ScopeType.CLINIC, scope_code__in=codes, period=own.label
-    ).values_list("scope_code", "value")
+    measured = selectors.clinic_values(kpi=kpi, scope=scope, period=own.label)
     ranked = sorted(measured, key=lambda m: _severity(m[1], kpi.direction, card.thresholds))
     out = []
     for clinic_code, _value in ranked[: WORST_CLINICS * 2]:
@@ -579,7 +557,7 @@ class MaturityView(PermissionRequiredMixin, View):
 
     def page(self, request: HttpRequest, form: MaturityForm | None, status: int = 200):
         dimensions = list(MaturityDimension.objects.all())
-        history = maturity_history()
+        history = selectors.maturity_list()
         chart = ""
         if history:
             ordered = list(reversed(history))
