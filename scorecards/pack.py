@@ -526,6 +526,11 @@ def trend_drawing(item: PackKpi, width: float = 2.3 * inch, height: float = 1.45
     chart.valueAxis.labels.fontName = FONT
     chart.valueAxis.labels.fontSize = 6
     chart.valueAxis.labelTextFormat = lambda v: formatting.axis_text(v, item.kpi.unit)
+    # The automatic range starts at zero for small positives and cuts off a negative value.
+    shown = [v for v in values if v is not None] + edges
+    low, high = min(shown), max(shown)
+    pad = (high - low) * 0.1 or abs(high) * 0.1 or 1.0
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax = low - pad, high + pad
     chart.valueAxis.strokeColor = LINE
     chart.valueAxis.visibleGrid = True
     chart.valueAxis.gridStrokeColor = colors.HexColor("#eef1f5")
