@@ -354,6 +354,16 @@ def return_rows(new_visits: pd.DataFrame, kept_visits: pd.DataFrame, days: int, 
     ].sum()[columns]
 
 
+# Cohort KPIs and their windows: a period counts once every window in it has closed.
+COHORT_DAYS = {"return_rate_90": 90, "retention_12m": 365}
+
+
+def cohort_closes(code: str, period: Period) -> date | None:
+    """The day a cohort KPI's period is complete (its last new patient's window has closed)."""
+    days = COHORT_DAYS.get(code)
+    return None if days is None else period.last + timedelta(days=days)
+
+
 def vbc_index(revenue: float | None, quality: float | None, expense: float | None) -> float | None:
     """House metric: net patient revenue × quality score (0–1) ÷ operating expense."""
     if revenue is None or quality is None or expense is None or expense == 0:

@@ -84,13 +84,9 @@ def _computed(first: date, last: date, months: list[date], today: date, kpis) ->
     return out.assign(source=MeasurementSource.COMPUTED)
 
 
-# A cohort KPI's quarter counts only once every month of it has a complete window: a quarter
-# of one finished month and two open ones would be read as the quarter's rate.
-COHORT_DAYS = {"return_rate_90": 90, "retention_12m": 365}
-
-
 def _complete_cohorts(rolled: pd.DataFrame, today: date) -> pd.DataFrame:
-    days = rolled["kpi"].map(COHORT_DAYS)
+    # A quarter of one finished month and two open ones would be read as the quarter's rate.
+    days = rolled["kpi"].map(compute.COHORT_DAYS)
     ends = pd.to_datetime(rolled["period"].map(lambda p: compute.period_parse(p).last))
     open_window = days.notna() & (
         ends + pd.to_timedelta(days.fillna(0), unit="D") > pd.Timestamp(today)

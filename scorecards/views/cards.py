@@ -145,6 +145,12 @@ def _grey_reason(card: selectors.KpiCard) -> str:
     """Why a KPI has no colour, in words."""
     kpi = card.kpi
     if not card.source:
+        closes = compute.cohort_closes(kpi.code, compute.period_parse(card.period))
+        if closes is not None and closes > timezone.localdate():
+            return (
+                f"Counted once the last return window of {card.period}'s new patients closes, "
+                f"on {closes:%Y-%m-%d}."
+            )
         if kpi.source == Source.COMPUTED:
             return (
                 f"Not computed for {card.period}: no data for this scope yet, or the refresh "

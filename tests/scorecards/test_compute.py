@@ -350,3 +350,11 @@ def test_maturity_overall_is_the_lowest_domain_with_the_mean_beside_it():
 def test_a_sparkline_skips_gaps_and_centres_a_flat_line():
     assert compute.trend_points([1.0, None, 1.0], width=10, height=10) == "0.0,5.0 10.0,5.0"
     assert compute.trend_points([None, 2.0]) == ""
+
+
+def test_a_cohort_period_closes_when_its_last_window_does():
+    # October's last new patient (31 Oct) has until 29 January for a 90-day return
+    assert compute.cohort_closes("return_rate_90", compute.period_parse("2026-10")) == date(
+        2027, 1, 29
+    )
+    assert compute.cohort_closes("utilization", compute.period_parse("2026-10")) is None
