@@ -46,6 +46,9 @@ class Scope:
     code: str
     name: str
     clinic_ids: tuple[int, ...]
+    # (type, code) of this scope and every level above it, the network last: where targets
+    # are looked for, most specific first.
+    chain: tuple[tuple[str, str], ...] = (("network", ""),)
 
     @property
     def key(self) -> str:
@@ -93,15 +96,23 @@ def _scope_of(raw: str, kind: str, code: str) -> Scope:
         raise ScopeError(
             f"{raw!r} is not a scope: use network, organization:CODE, region:CODE or clinic:CODE"
         )
-    found = models[kind].objects.filter(code=code).first()
+    related = {"clinic": ["region__organization"], "region": ["organization"]}.get(kind, [])
+    found = models[kind].objects.select_related(*related).filter(code=code).first()
     if found is None:
         raise ScopeError(f"unknown {kind} {code!r}")
-    clinics = {
-        "organization": lambda: Clinic.objects.filter(region__organization=found),
-        "region": lambda: Clinic.objects.filter(region=found),
-        "clinic": lambda: Clinic.objects.filter(pk=found.pk),
+    clinics, above = {
+        "organization": lambda: (Clinic.objects.filter(region__organization=found), []),
+        "region": lambda: (
+            Clinic.objects.filter(region=found),
+            [("organization", found.organization.code)],
+        ),
+        "clinic": lambda: (
+            Clinic.objects.filter(pk=found.pk),
+            [("region", found.region.code), ("organization", found.region.organization.code)],
+        ),
     }[kind]()
-    return Scope(kind, code, found.name, tuple(clinics.values_list("pk", flat=True)))
+    chain = ((kind, code), *above, ("network", ""))
+    return Scope(kind, code, found.name, tuple(clinics.values_list("pk", flat=True)), chain)
 
 
 def scope_choices(user=None) -> list[tuple[str, str]]:
@@ -406,7 +417,7 @@ def target_for(kpi: KPI, scope: Scope, period: compute.Period, targets=None) -> 
     level, among the targets whose span holds the whole period (and whose kind, if set, is the
     period's), the latest start wins, then the shortest span."""
     pool = targets if targets is not None else list(Target.objects.filter(kpi=kpi))
-    for scope_type, scope_code in _scope_chain(scope):
+    for scope_type, scope_code in scope.chain:
         found = [
             t for t in pool
             if t.kpi_id == kpi.pk and t.scope_type == scope_type and t.scope_code == scope_code
@@ -416,19 +427,6 @@ def target_for(kpi: KPI, scope: Scope, period: compute.Period, targets=None) -> 
         if found:
             return max(found, key=lambda t: (t.period_from, -(t.period_to or date.max).toordinal()))
     return None
-
-
-def _scope_chain(scope: Scope) -> list[tuple[str, str]]:
-    chain = [(scope.type, scope.code)]
-    if scope.type == ScopeType.CLINIC:
-        clinic = Clinic.objects.select_related("region__organization").get(code=scope.code)
-        chain += [("region", clinic.region.code), ("organization", clinic.region.organization.code)]
-    elif scope.type == ScopeType.REGION:
-        region = Region.objects.select_related("organization").get(code=scope.code)
-        chain.append(("organization", region.organization.code))
-    if scope.type != ScopeType.NETWORK:
-        chain.append(("network", ""))
-    return chain
 
 
 def thresholds_of(target: Target | None) -> compute.Thresholds | None:
