@@ -773,6 +773,19 @@ def network_import_run(*, job: NetworkImport) -> NetworkImport:
     return job
 
 
+@transaction.atomic
+def network_import_now(*, document: Any, label: str, user: User | None) -> NetworkImport:
+    """Apply a network file now, in the caller's transaction, and keep it in the imports'
+    history under `label` (who, when, what it changed)."""
+    started = timezone.now()
+    summary = network_import(document=document, reason=label)
+    return NetworkImport.objects.create(
+        document=document, filename=label[:255], dry_run=False,
+        status=NetworkImport.Status.SUCCEEDED, summary=summary, created_by=user,
+        started_at=started, finished_at=timezone.now(),
+    )  # fmt: skip
+
+
 # ---------------------------------------------------------------------------------------------
 # Demo
 

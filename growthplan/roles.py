@@ -45,11 +45,13 @@ EDITS: dict[str, tuple[tuple[str, str], ...]] = {
         ("capacity", "appointment"),
         ("capacity", "appointmentimport"),
         ("capacity", "importedslot"),
+        ("capacity", "scenario"),
         ("marketing", "recomputejob"),
         ("scorecards", "measurement"),
         ("scorecards", "kpinote"),
     ),
     MARKETING: (
+        ("capacity", "scenario"),
         ("marketing", "newpatientgoal"),
         ("marketing", "campaign"),
         ("marketing", "channel"),
@@ -59,7 +61,7 @@ EDITS: dict[str, tuple[tuple[str, str], ...]] = {
     BOARD: (),
 }
 # role -> further permission codenames, beyond add/change/delete of a model.
-GRANTS: dict[str, tuple[str, ...]] = {OPERATIONS: ("decide_override",)}
+GRANTS: dict[str, tuple[str, ...]] = {OPERATIONS: ("decide_override", "apply_scenario")}
 
 
 def _permissions_for(role: str) -> Iterable[Permission]:

@@ -1,0 +1,143 @@
+"""Reads for scenarios: the plan's figures for some clinics, as the real code computes them on
+the network the database holds (the current one, or one with a scenario applied inside a
+transaction that is rolled back), and the stored scenarios."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncMonth
+
+from capacity import compute as capacity_compute
+from capacity import selectors as capacity_selectors
+from capacity.models import HELD, Appointment, Scenario
+from capacity.scenarios import compute
+from clinics.models import Clinic, Provider, User
+from marketing import compute as marketing_compute
+from marketing import selectors as marketing_selectors
+from marketing.models import NewPatientGoal
+
+FIGURE_COLUMNS = ["clinic", "period", "available_minutes", "np_cap", "binding"]
+LINE_COLUMNS = ["clinic", "period", "service_line", "np_cap", "binding"]
+TNAA_COLUMNS = ["clinic", "is_new_patient", "days", "providers", "censored"]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One side of a scenario's table: per clinic × month, per service line, and TNAA."""
+
+    months: pd.DataFrame  # FIGURE_COLUMNS
+    lines: pd.DataFrame  # LINE_COLUMNS
+    tnaa: pd.DataFrame  # TNAA_COLUMNS
+
+
+def plan_figures(
+    *,
+    clinics: Iterable[str],
+    periods: list[str],
+    today: date,
+    ramps: Iterable[compute.Ramp] = (),
+) -> Figures:
+    """Available minutes, new-patient caps with their binding constraints, and third next
+    available as of `today`, for these clinics (codes) over `periods`, on the network as the
+    database holds it.
+
+    Caps are solved from this month on, as the plan is, with the stored requests and approved
+    overrides; so a month's cap is the plan's cap. `ramps` scale new providers' supply."""
+    current = today.strftime("%Y-%m")
+    solve = marketing_compute.month_index(periods[-1]) - marketing_compute.month_index(current) + 1
+    by_npi = {r.npi: r for r in ramps}
+    ramp_ids = {
+        pk: by_npi[npi]
+        for pk, npi in Provider.objects.filter(npi__in=by_npi).values_list("pk", "npi")
+    }
+    months, lines, tnaa = [], [], []
+    for clinic in Clinic.objects.filter(code__in=list(clinics)).prefetch_related("service_lines"):
+        slots = marketing_selectors.clinic_slots(
+            clinic=clinic, first=current, months=solve + marketing_compute.FOLLOWUP_MONTHS
+        )
+        slots = compute.ramp_slots(slots, ramp_ids)
+        month = pd.to_datetime(slots["date"]).dt.strftime("%Y-%m")
+        available = slots.groupby(month)["available_minutes"].sum()
+        caps = {p: 0 for p in periods}
+        binding: dict[str, list[str]] = {p: [] for p in periods}
+        for line in sorted(clinic.service_lines.all(), key=lambda s: s.code):
+            goals = NewPatientGoal.objects.filter(
+                clinic=clinic, service_line=line, month__gte=today.replace(day=1)
+            )
+            table = marketing_selectors.caps_table(
+                clinic=clinic, service_line=line, first=current, months=solve, today=today,
+                goals=goals, slots=slots,
+            )  # fmt: skip
+            for row in table[table["period"].isin(periods)].itertuples():
+                caps[row.period] += int(row.cap)
+                binding[row.period].append(f"{line.code}: {row.binding_constraint}")
+                lines.append((clinic.code, row.period, line.code, int(row.cap),
+                              row.binding_constraint))  # fmt: skip
+        for p in periods:
+            named = binding[p]
+            # One line: its constraint as the report names it; several: each line's.
+            shown = named[0].split(": ", 1)[1] if len(named) == 1 else "; ".join(named)
+            months.append((clinic.code, p, float(available.get(p, 0.0)), caps[p], shown))
+        tnaa.extend(_tnaa(clinic=clinic, today=today, ramp_ids=ramp_ids))
+    return Figures(
+        months=pd.DataFrame.from_records(months, columns=FIGURE_COLUMNS),
+        lines=pd.DataFrame.from_records(lines, columns=LINE_COLUMNS),
+        tnaa=pd.DataFrame.from_records(tnaa, columns=TNAA_COLUMNS),
+    )
+
+
+def _tnaa(*, clinic: Clinic, today: date, ramp_ids: Mapping[int, compute.Ramp]) -> list[tuple]:
+    """The clinic's third next available as of this morning, per class: the mean of its
+    providers' values, censored ones counted apart (DESIGN §3). A new provider's slots are
+    all free, whatever their ramp-up: a patient can book them."""
+    last = today + timedelta(days=capacity_compute.TNAA_HORIZON_DAYS)
+    slots = capacity_selectors.tnaa_slots_frame(first=today, last=last, clinic_ids=[clinic.pk])
+    holds = capacity_selectors.tnaa_holds_frame(
+        first=today, last=last, provider_ids=pd.unique(slots["provider_id"]).tolist()
+    )
+    records = capacity_compute.third_next_available(slots, holds, [today])
+    out = []
+    for new in (True, False):
+        mine = records[records["is_new_patient"].astype(bool) == new] if len(records) else records
+        seen = mine[~mine["censored"].astype(bool)] if len(mine) else mine
+        days = float(seen["days"].astype(float).mean()) if len(seen) else None
+        out.append((clinic.code, new, days, len(mine), int(len(mine) - len(seen))))
+    return out
+
+
+def held_minutes(*, clinics: Iterable[str], first: str, last: str) -> pd.DataFrame:
+    """HELD minutes per clinic × month from `first` to `last` (months): clinic_id (the code),
+    period, minutes."""
+    start = date.fromisoformat(f"{first}-01")
+    end = capacity_compute.month_end(date.fromisoformat(f"{last}-01"))
+    rows = (
+        Appointment.objects.filter(
+            clinic__code__in=list(clinics), local_date__range=(start, end), status__in=HELD
+        )
+        .annotate(month=TruncMonth("local_date"))
+        .values_list("clinic__code", "month")
+        .annotate(minutes=Sum("duration_minutes"))
+        .order_by()
+    )
+    frame = pd.DataFrame.from_records(list(rows), columns=["clinic_id", "period", "minutes"])
+    frame["period"] = pd.to_datetime(frame["period"]).dt.strftime("%Y-%m")
+    frame["minutes"] = frame["minutes"].astype(float)
+    return frame
+
+
+def scenario_list(*, user: User) -> QuerySet[Scenario]:
+    return Scenario.objects.select_related("created_by", "applied_by").defer(
+        "network_snapshot", "ran_document"
+    )
+
+
+def scenarios_compared(*, ids: Iterable[int]) -> list[Scenario]:
+    """Up to three scenarios with results, in the order asked."""
+    wanted = [int(i) for i in ids][:3]
+    found = {s.pk: s for s in Scenario.objects.filter(pk__in=wanted, results__isnull=False)}
+    return [found[i] for i in wanted if i in found]
