@@ -604,10 +604,10 @@ def hours_blocks(
 ) -> list[dict[str, Any]]:
     """A template's blocks with `weekday` fitted to the clinic's `new` hours.
 
-    Blocks are cut to the new hours. Where the day now opens earlier or closes later, the
-    provider whose day reached the old opening (or closing) works the new time too: a block of
-    `visit_type`, else of the visit type of their block at that edge, fills it. A provider who
-    left before closing keeps their day."""
+    Blocks are cut to the new hours. Where the day now opens earlier or closes later, a
+    provider whose day reached the old opening (or closing), blocked time included, works the
+    new time too: a block of `visit_type` fills it, else of their nearest clinical block's
+    visit type. A provider whose day ended before closing keeps their day."""
     opens, closes = map(_minutes, new)
     out = []
     for b in blocks:
@@ -617,19 +617,17 @@ def hours_blocks(
         start, end = max(_minutes(b["start"]), opens), min(_minutes(b["end"]), closes)
         if start < end:
             out.append({**b, "start": _clock(start), "end": _clock(end)})
-    if old is not None:
+    day = sorted((b for b in blocks if b["weekday"] == weekday), key=lambda b: b["start"])
+    clinical = [b["visit_type"] for b in day if b["visit_type"]]
+    if old is not None and clinical:
         was_open, was_closed = map(_minutes, old)
-        day = [b for b in blocks if b["weekday"] == weekday]
-        late = next((b for b in day if _minutes(b["end"]) == was_closed and b["visit_type"]), None)
-        if closes > was_closed and late is not None:
-            fill = visit_type or late["visit_type"]
+        # A day that reaches the old edge, blocked time included, works the new time too.
+        if closes > was_closed and _minutes(day[-1]["end"]) == was_closed:
             out.append({"weekday": weekday, "start": _clock(was_closed), "end": _clock(closes),
-                        "visit_type": fill})  # fmt: skip
-        early = next((b for b in day if _minutes(b["start"]) == was_open and b["visit_type"]), None)
-        if opens < was_open and early is not None:
-            fill = visit_type or early["visit_type"]
+                        "visit_type": visit_type or clinical[-1]})  # fmt: skip
+        if opens < was_open and _minutes(day[0]["start"]) == was_open:
             out.append({"weekday": weekday, "start": _clock(opens), "end": _clock(was_open),
-                        "visit_type": fill})  # fmt: skip
+                        "visit_type": visit_type or clinical[0]})  # fmt: skip
     order = {d: i for i, d in enumerate(network.compute.WEEKDAYS)}
     return sorted(out, key=lambda b: (order[b["weekday"]], _minutes(b["start"])))
 
@@ -820,6 +818,9 @@ def result_rows(current: pd.DataFrame, scenario: pd.DataFrame) -> pd.DataFrame:
         out[f"np_cap_{side}"] = out[f"np_cap_{side}"].fillna(0).astype(int)
     for name in ("available_minutes", "unutilized_minutes", "np_cap"):
         out[f"{name}_change"] = out[f"{name}_scenario"] - out[f"{name}_current"]
+    out = out.rename(columns={"forecast_minutes_current": "forecast_minutes"}).drop(
+        columns="forecast_minutes_scenario"
+    )
     minutes = [c for c in out.columns if "minutes" in c]
     out[minutes] = out[minutes].round(2)  # sums of room-bounded fractions: float noise
     out["utilization_change"] = [
