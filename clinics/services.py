@@ -420,14 +420,16 @@ class _NetworkApplier:
         existing: models.QuerySet,
         rows: list[tuple[str, models.Model]],
         key: Any,
+        recheck: bool = True,
     ) -> bool:
         """Make `existing` equal `rows` (path, unsaved instance); unchanged rows are not written.
-        Returns whether anything was."""
+        Unchanged rows are checked again (`recheck`) where their rules read other records that
+        the file may change. Returns whether anything was written."""
         current = list(existing)
         if sorted(map(key, current)) == sorted(key(obj) for _, obj in rows):
-            for obj in current:  # still valid against what else this file changed?
-                path = next(p for p, new in rows if key(new) == key(obj))
-                self.valid(obj, path)
+            paths = {key(new): p for p, new in rows}
+            for obj in current if recheck else ():  # valid against what else the file changed?
+                self.valid(obj, paths[key(obj)])
             self.counts[kind]["unchanged"] += len(current)
             return False
         existing.delete()
@@ -725,6 +727,7 @@ class _NetworkApplier:
                 clinics[pk].closures.all(),
                 rows,
                 key=lambda c: (c.date, c.start or time.min, c.end or time.min, c.reason),
+                recheck=False,  # a closure's rules read only its own clinic and fields
             ):
                 self.touch(clinics[pk])
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from typing import Any
 
@@ -352,18 +352,81 @@ def _month_index(period: str) -> int:
 
 @dataclass
 class Patch:
-    """The network file that makes the scenario real: only the records it touches."""
+    """The network file that makes the scenario real: only the records its changes touch,
+    each as the network would hold it after all of them."""
 
-    document: dict[str, Any]
-    clinics: list[str]  # every clinic whose supply or caps the changes reach, sorted
+    records: dict[str, list[dict[str, Any]]]  # clinics, templates, providers
+    homes: dict[str, tuple[dict[str, Any], dict[str, Any]]]  # clinic → (organization, region)
+    closures: list[dict[str, Any]]  # every closure; a clinic's go with it
+    reach: dict[tuple[str, str], set[str]]  # (kind, key) → clinics whose numbers it feeds
+    origins: dict[tuple[str, str], str]  # (kind, key) → the path of the last change to it
     ramps: list[Ramp]
-    sources: dict[str, str] = field(default_factory=dict)  # file path → change path
+    only: frozenset[str] | None = None  # restricted to these clinics' records
+
+    @property
+    def clinics(self) -> list[str]:
+        """Every clinic whose supply or caps the changes reach, sorted."""
+        reached = set().union(*self.reach.values()) if self.reach else set()
+        return sorted(reached if self.only is None else reached & self.only)
+
+    def restricted(self, clinics: Iterable[str]) -> Patch:
+        """The part of the file that feeds these clinics' numbers: computing a batch of
+        clinics needs only what reaches them."""
+        return replace(self, only=frozenset(clinics))
+
+    def _wanted(self, kind: str, key: str) -> bool:
+        return self.only is None or bool(self.reach[(kind, key)] & self.only)
+
+    @property
+    def document(self) -> dict[str, Any]:
+        providers = [p for p in self.records["providers"] if self._wanted("providers", p["npi"])]
+        used = {a["template"] for p in providers for a in p["assignments"]}
+        templates = [
+            t for t in self.records["templates"]
+            if self._wanted("templates", t["code"]) or t["code"] in used
+        ]  # fmt: skip
+        # A kept record that works at another changed clinic needs that clinic as changed.
+        near = {a["clinic"] for p in providers for a in p["assignments"]}
+        for t in templates:
+            near |= self.reach[("templates", t["code"])]
+        clinics = [
+            c for c in self.records["clinics"]
+            if self._wanted("clinics", c["code"]) or c["code"] in near
+        ]  # fmt: skip
+        organizations: dict[str, dict[str, Any]] = {}
+        for clinic in clinics:
+            org, region = self.homes[clinic["code"]]
+            o = organizations.setdefault(org["code"], {**org, "regions": []})
+            r = next((r for r in o["regions"] if r["code"] == region["code"]), None)
+            if r is None:
+                r = {**region, "clinics": []}
+                o["regions"].append(r)
+            r["clinics"].append(clinic)
+        codes = {c["code"] for c in clinics}
+        return {
+            "service_lines": [], "visit_types": [], "organizations": list(organizations.values()),
+            "templates": templates, "providers": providers,
+            "closures": [c for c in self.closures if c["clinic"] in codes],
+        }  # fmt: skip
 
     def problem_path(self, path: str) -> tuple[str, str]:
-        """The change behind a network-file problem path, and the rest of the path."""
-        for prefix, source in sorted(self.sources.items(), key=lambda kv: -len(kv[0])):
+        """The change behind a problem at `path` of `document`, and the rest of the path."""
+        doc = self.document
+        sources = {}
+        for o, org in enumerate(doc["organizations"]):
+            for g, region in enumerate(org["regions"]):
+                for c, clinic in enumerate(region["clinics"]):
+                    sources[f"organizations[{o}].regions[{g}].clinics[{c}]"] = (
+                        "clinics",
+                        clinic["code"],
+                    )
+        for i, t in enumerate(doc["templates"]):
+            sources[f"templates[{i}]"] = ("templates", t["code"])
+        for i, p in enumerate(doc["providers"]):
+            sources[f"providers[{i}]"] = ("providers", p["npi"])
+        for prefix, key in sorted(sources.items(), key=lambda kv: -len(kv[0])):
             if path == prefix or path.startswith((f"{prefix}.", f"{prefix}[")):
-                return source, path[len(prefix) :].lstrip(".")
+                return self.origins.get(key, "changes"), path[len(prefix) :].lstrip(".")
         return "changes", path
 
 
@@ -716,41 +779,27 @@ def _clinics_of(providers: Iterable[Mapping[str, Any]]) -> set[str]:
 def _partial(net: _Network, original: Mapping[str, Any], ramps: list[Ramp]) -> Patch:
     touched = net.touched
     before = {p["npi"]: p for p in original["providers"]}
-    templates = set(touched["templates"])
-    reach = set(touched["clinics"])
-    reach |= _clinics_of(net.providers[n] for n in touched["providers"])
-    reach |= _clinics_of(before[n] for n in touched["providers"] if n in before)
-    reach |= {
-        a["clinic"] for p in net.providers.values() for a in p["assignments"]
-        if a["template"] in templates
-    }  # fmt: skip
-    sources: dict[str, str] = {}
-    organizations = []
-    for org in net.doc["organizations"]:
-        regions = []
-        for region in org["regions"]:
-            clinics = [c for c in region["clinics"] if c["code"] in touched["clinics"]]
-            if clinics:
-                regions.append({**region, "clinics": clinics})
-        if regions:
-            organizations.append({**org, "regions": regions})
-    for o, org in enumerate(organizations):
-        for g, region in enumerate(org["regions"]):
-            for c, clinic in enumerate(region["clinics"]):
-                path = f"organizations[{o}].regions[{g}].clinics[{c}]"
-                sources[path] = touched["clinics"][clinic["code"]]
-    listed_templates = [t for t in net.doc["templates"] if t["code"] in templates]
-    for i, t in enumerate(listed_templates):
-        sources[f"templates[{i}]"] = touched["templates"][t["code"]]
-    listed_providers = [p for p in net.doc["providers"] if p["npi"] in touched["providers"]]
-    for i, p in enumerate(listed_providers):
-        sources[f"providers[{i}]"] = touched["providers"][p["npi"]]
-    closures = [c for c in net.doc["closures"] if c["clinic"] in touched["clinics"]]
-    document = {
-        "service_lines": [], "visit_types": [], "organizations": organizations,
-        "templates": listed_templates, "providers": listed_providers, "closures": closures,
-    }  # fmt: skip
-    return Patch(document=document, clinics=sorted(reach), ramps=ramps, sources=sources)
+    reach: dict[tuple[str, str], set[str]] = {}
+    for code in touched["clinics"]:
+        reach[("clinics", code)] = {code}
+    for npi in touched["providers"]:
+        old = [before[npi]] if npi in before else []
+        reach[("providers", npi)] = _clinics_of([net.providers[npi], *old])
+    for code in touched["templates"]:
+        reach[("templates", code)] = {
+            a["clinic"] for p in net.providers.values() for a in p["assignments"]
+            if a["template"] == code
+        }  # fmt: skip
+    origins = {(kind, key): path for kind, paths in touched.items() for key, path in paths.items()}
+    records = {
+        "clinics": [c for c in net.clinics.values() if c["code"] in touched["clinics"]],
+        "templates": [t for t in net.doc["templates"] if t["code"] in touched["templates"]],
+        "providers": [p for p in net.doc["providers"] if p["npi"] in touched["providers"]],
+    }
+    return Patch(
+        records=records, homes=net.homes, closures=net.doc["closures"], reach=reach,
+        origins=origins, ramps=ramps,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

@@ -173,7 +173,7 @@ def scenario_compute(
     sides: dict[str, list[selectors.Figures]] = {"current": [], "scenario": []}
     for n, batch in enumerate(batches):
         sides["current"].append(selectors.plan_figures(clinics=batch, periods=periods, today=today))
-        with _scenario_network(patch):
+        with _scenario_network(patch.restricted(batch)):
             sides["scenario"].append(
                 selectors.plan_figures(
                     clinics=batch, periods=periods, today=today, ramps=patch.ramps
