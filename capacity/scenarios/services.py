@@ -12,20 +12,23 @@ import logging
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, time, timedelta
 from typing import Any
 
 import pandas as pd
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
+from capacity import compute as capacity_compute
+from capacity import selectors as capacity_selectors
 from capacity import tasks
 from capacity.models import Scenario
 from capacity.scenarios import compute, selectors
+from clinics import compute as clinic_compute
 from clinics import network
 from clinics import selectors as clinic_selectors
 from clinics import services as clinic_services
-from clinics.models import User
+from clinics.models import Clinic, ClinicHours, Provider, TemplateAssignment, User
 from growthplan.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -275,3 +278,60 @@ def scenario_apply(*, scenario: Scenario, user: User, today: date) -> Scenario:
     scenario.save(update_fields=["status", "applied_at", "applied_by", "applied_import"])
     logger.info("scenario.applied", extra={"scenario_id": scenario.pk, "clinics": patch.clinics})
     return scenario
+
+
+def demo_scenarios_seed(*, today: date) -> list[Scenario]:
+    """Two scenarios for the demo's hottest clinic, run: an advanced practice provider on two
+    weekdays, and Thursdays open until 19:00. Reseeding replaces them."""
+    first_day = capacity_compute.month_end(today) + timedelta(days=1)
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    clinics = dict(Clinic.objects.values_list("pk", "code"))
+    figures = capacity_selectors.utilization_per_clinic(
+        first=last_month, last=capacity_compute.month_end(last_month), clinic_ids=list(clinics)
+    )
+    if figures.empty:
+        return []
+    hot = clinics[int(figures.sort_values("utilization", ascending=False).iloc[0]["clinic_id"])]
+    app = (
+        TemplateAssignment.objects.filter(
+            clinic__code=hot, provider__credential__in=["PA", "NP"], ends_on__isnull=True
+        )
+        .select_related("provider__service_line", "template")
+        .order_by("provider__npi")
+        .first()
+    )
+    documents = []
+    if app is not None:
+        taken = set(Provider.objects.values_list("npi", flat=True))
+        stems = (f"19{k:07d}" for k in range(10_000))
+        npi = next(
+            n for n in (s + clinic_compute.npi_check_digit(s) for s in stems) if n not in taken
+        )
+        documents.append({
+            "name": f"A {app.provider.credential} two days a week at {hot}",
+            "from": first_day.strftime("%Y-%m"), "months": 12,
+            "changes": [{"add_provider": {
+                "npi": npi, "name": f"New {app.provider.credential} (planned)",
+                "credential": app.provider.credential,
+                "service_line": app.provider.service_line.code, "fte": 0.4, "clinic": hot,
+                "template": app.template.code,
+                "weekdays": [clinic_compute.WEEKDAYS[d] for d in sorted(app.weekdays)[:2]],
+                "start": first_day.isoformat(), "ramp_months": 6,
+            }}],
+        })  # fmt: skip
+    thursday = ClinicHours.objects.filter(clinic__code=hot, weekday=3).first()
+    if thursday is not None and thursday.closes < time(19):
+        documents.append({
+            "name": f"{hot} open until 19:00 on Thursdays",
+            "from": first_day.strftime("%Y-%m"), "months": 12,
+            "changes": [{"clinic_hours": {
+                "clinic": hot, "weekdays": ["thu"], "open": thursday.opens.strftime("%H:%M"),
+                "close": "19:00", "from": first_day.isoformat(), "visit_type": None,
+            }}],
+        })  # fmt: skip
+    Scenario.objects.filter(name__in=[d["name"] for d in documents]).delete()
+    made = []
+    for document in documents:
+        scenario = scenario_save(document=document, user=None, today=today)
+        made.append(scenario_run(scenario=scenario, today=today))
+    return made

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from capacity import services as capacity_services
+from capacity.scenarios import services as scenario_services
 from clinics import demo, network, services
 from clinics.models import Clinic
 from marketing import services as marketing_services
@@ -67,6 +68,10 @@ class Command(BaseCommand):
             f"scorecards: {cards['entered']} entered values, {cards['targets']} board targets, "
             f"{cards['assessments']} maturity assessments, {cards['notes']} notes; "
             f"measurements: {cards['refreshed']} rows"
+        )
+        scenarios = scenario_services.demo_scenarios_seed(today=today)
+        self.stdout.write(
+            "scenarios: " + ("; ".join(f"{s.name} ({s.status})" for s in scenarios) or "none")
         )
         users = ", ".join(f"{u} / {p} ({r})" for u, p, r, _ in demo.DEMO_USERS)
         self.stdout.write(self.style.SUCCESS(f"Demo network loaded. Users: {users}"))
