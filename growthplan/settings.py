@@ -156,7 +156,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"WeekdayEnum": "clinics.compute.WEEKDAYS"},
+    "ENUM_NAME_OVERRIDES": {
+        "WeekdayEnum": "clinics.compute.WEEKDAYS",
+        "ScenarioStatusEnum": "capacity.models.Scenario.Status",
+    },
 }
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

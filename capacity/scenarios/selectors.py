@@ -132,12 +132,17 @@ def held_minutes(*, clinics: Iterable[str], first: str, last: str) -> pd.DataFra
 
 def scenario_list(*, user: User) -> QuerySet[Scenario]:
     return Scenario.objects.select_related("created_by", "applied_by").defer(
-        "network_snapshot", "ran_document"
+        "network_snapshot", "results"
     )
 
 
 def scenarios_compared(*, ids: Iterable[int]) -> list[Scenario]:
     """Up to three scenarios with results, in the order asked."""
     wanted = [int(i) for i in ids][:3]
-    found = {s.pk: s for s in Scenario.objects.filter(pk__in=wanted, results__isnull=False)}
+    found = {
+        s.pk: s
+        for s in Scenario.objects.filter(pk__in=wanted, results__isnull=False).defer(
+            "network_snapshot"
+        )
+    }
     return [found[i] for i in wanted if i in found]

@@ -256,10 +256,9 @@ def scenario_apply(*, scenario: Scenario, user: User, today: date) -> Scenario:
     scenario = Scenario.objects.select_for_update().get(pk=scenario.pk)
     if scenario.status == Scenario.Status.APPLIED:
         raise ScenarioApplied(f"this scenario was applied on {scenario.applied_at:%Y-%m-%d}")
-    if scenario.results is None or scenario.status != Scenario.Status.DONE:
+    if not scenario.is_current or scenario.status != Scenario.Status.DONE:
+        # Saving an edit sends a scenario back to draft: its numbers are of another file.
         raise ScenarioNotRun("run the scenario first, to see what applying it would do")
-    if not scenario.is_current:
-        raise ScenarioStale("the scenario was edited since its run: run it again first")
     changed = compute.network_changes(
         scenario.network_snapshot, clinic_selectors.network_document()
     )
