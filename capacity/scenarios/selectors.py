@@ -4,7 +4,7 @@ transaction that is rolled back), and the stored scenarios."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -83,7 +83,7 @@ def plan_figures(
             # One line: its constraint as the report names it; several: each line's.
             shown = named[0].split(": ", 1)[1] if len(named) == 1 else "; ".join(named)
             months.append((clinic.code, p, float(available.get(p, 0.0)), caps[p], shown))
-        tnaa.extend(_tnaa(clinic=clinic, today=today, ramp_ids=ramp_ids))
+        tnaa.extend(_tnaa(clinic=clinic, day=tnaa_day(today, periods)))
     return Figures(
         months=pd.DataFrame.from_records(months, columns=FIGURE_COLUMNS),
         lines=pd.DataFrame.from_records(lines, columns=LINE_COLUMNS),
@@ -91,16 +91,21 @@ def plan_figures(
     )
 
 
-def _tnaa(*, clinic: Clinic, today: date, ramp_ids: Mapping[int, compute.Ramp]) -> list[tuple]:
-    """The clinic's third next available as of this morning, per class: the mean of its
-    providers' values, censored ones counted apart (DESIGN §3). A new provider's slots are
-    all free, whatever their ramp-up: a patient can book them."""
-    last = today + timedelta(days=capacity_compute.TNAA_HORIZON_DAYS)
-    slots = capacity_selectors.tnaa_slots_frame(first=today, last=last, clinic_ids=[clinic.pk])
+def tnaa_day(today: date, periods: list[str]) -> date:
+    """The day a scenario's TNAA is estimated for: its first day, or today within this month."""
+    return max(today, date.fromisoformat(f"{periods[0]}-01"))
+
+
+def _tnaa(*, clinic: Clinic, day: date) -> list[tuple]:
+    """The clinic's third next available on `day`, per class, with the appointments booked
+    now: the mean of its providers' values, censored ones counted apart (DESIGN §3). A new
+    provider's slots are all free, whatever their ramp-up: a patient can book them."""
+    last = day + timedelta(days=capacity_compute.TNAA_HORIZON_DAYS)
+    slots = capacity_selectors.tnaa_slots_frame(first=day, last=last, clinic_ids=[clinic.pk])
     holds = capacity_selectors.tnaa_holds_frame(
-        first=today, last=last, provider_ids=pd.unique(slots["provider_id"]).tolist()
+        first=day, last=last, provider_ids=pd.unique(slots["provider_id"]).tolist()
     )
-    records = capacity_compute.third_next_available(slots, holds, [today])
+    records = capacity_compute.third_next_available(slots, holds, [day])
     out = []
     for new in (True, False):
         mine = records[records["is_new_patient"].astype(bool) == new] if len(records) else records

@@ -222,6 +222,7 @@ def _results(
     return {
         "name": scenario.name,
         "today": today.isoformat(),
+        "tnaa_as_of": selectors.tnaa_day(today, scenario.periods).isoformat(),
         "periods": scenario.periods,
         "clinics": patch.clinics,
         "changes": [c.describe() for c in scenario.changes],
