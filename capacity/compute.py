@@ -157,6 +157,8 @@ def bound_by_rooms(slots: pd.DataFrame, clinics: pd.DataFrame) -> pd.DataFrame:
     At any minute when more providers see patients at a clinic than `room_capacity`
     (exam rooms ÷ rooms per provider), each of their slots counts only capacity ÷ providers of
     that minute. Adds `available_minutes` (float) and `available_slots` (the slot's fraction).
+    An optional `weight` column counts a slot as that part of a provider, in the rooms and in
+    its minutes (a new provider ramping up, in a scenario); without it every slot weighs 1.
     """
     out = slots.copy()
     if out.empty:
@@ -167,16 +169,20 @@ def bound_by_rooms(slots: pd.DataFrame, clinics: pd.DataFrame) -> pd.DataFrame:
     group, _ = pd.factorize(pd.MultiIndex.from_arrays([out["clinic_id"], out["date"]]))
     starts = out["start_minute"].to_numpy(dtype=np.int64)
     ends = out["end_minute"].to_numpy(dtype=np.int64)
-    busy = np.zeros((group.max() + 1, MINUTES_PER_DAY + 1), dtype=np.int32)
-    np.add.at(busy, (group, starts), 1)
-    np.add.at(busy, (group, ends), -1)
+    weighted = "weight" in out
+    weight = out["weight"].to_numpy(dtype=float) if weighted else np.ones(len(out), np.int32)
+    busy = np.zeros((group.max() + 1, MINUTES_PER_DAY + 1), dtype=weight.dtype)
+    np.add.at(busy, (group, starts), weight)
+    np.add.at(busy, (group, ends), -weight)
     busy = np.cumsum(busy, axis=1)[:, :MINUTES_PER_DAY]
+    if weighted:
+        busy = np.round(busy, 9)  # fractions summed and taken away leave float dust
     cap = np.zeros(group.max() + 1)
     cap[group] = capacity["room_capacity"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(busy > cap[:, None], cap[:, None] / busy, 1.0)
     cumulative = np.concatenate([np.zeros((share.shape[0], 1)), np.cumsum(share, axis=1)], axis=1)
-    out["available_minutes"] = cumulative[group, ends] - cumulative[group, starts]
+    out["available_minutes"] = weight * (cumulative[group, ends] - cumulative[group, starts])
     out["available_slots"] = out["available_minutes"] / out["minutes"]
     return out
 

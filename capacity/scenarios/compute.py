@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from capacity import compute as capacity_compute
 from clinics import network
 from clinics.network import Reader
 
@@ -806,18 +807,22 @@ def _partial(net: _Network, original: Mapping[str, Any], ramps: list[Ramp]) -> P
 # Numbers
 
 
-def ramp_slots(slots: pd.DataFrame, ramps: Mapping[int, Ramp]) -> pd.DataFrame:
-    """Scale the slots of ramping providers (by provider id) by their month's factor."""
+def ramp_slots(
+    slots: pd.DataFrame, ramps: Mapping[int, Ramp], clinics: pd.DataFrame
+) -> pd.DataFrame:
+    """Ramping providers (by provider id) work their month's factor of their template: their
+    slots weigh that much, in their minutes and at the exam rooms, which the slots are bound
+    by again (`clinics` as capacity.compute reads it)."""
     if not ramps or slots.empty:
         return slots
-    out = slots.copy()
-    months = pd.to_datetime(out["date"]).dt.strftime("%Y-%m")
-    factor = pd.Series(1.0, index=out.index)
+    months = pd.to_datetime(slots["date"]).dt.strftime("%Y-%m")
+    weight = pd.Series(1.0, index=slots.index)
     for provider_id, ramp in ramps.items():
-        mine = out["provider_id"] == provider_id
-        factor[mine] = months[mine].map(ramp.factor)
-    out["available_minutes"] = out["available_minutes"] * factor
-    out["available_slots"] = out["available_slots"] * factor
+        mine = slots["provider_id"] == provider_id
+        weight[mine] = months[mine].map(ramp.factor)
+    out = capacity_compute.bound_by_rooms(slots.assign(weight=weight), clinics)
+    out = out.drop(columns="weight")
+    out.attrs.update(slots.attrs)
     return out
 
 

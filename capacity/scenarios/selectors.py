@@ -60,7 +60,9 @@ def plan_figures(
         slots = marketing_selectors.clinic_slots(
             clinic=clinic, first=current, months=solve + marketing_compute.FOLLOWUP_MONTHS
         )
-        slots = compute.ramp_slots(slots, ramp_ids)
+        if ramp_ids:
+            rooms = capacity_selectors.supply_frames(clinic_ids=[clinic.pk])["clinics"]
+            slots = compute.ramp_slots(slots, ramp_ids, rooms)
         month = pd.to_datetime(slots["date"]).dt.strftime("%Y-%m")
         available = slots.groupby(month)["available_minutes"].sum()
         caps = {p: 0 for p in periods}
