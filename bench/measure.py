@@ -28,6 +28,7 @@ from django.test import Client
 from bench import data
 from capacity import compute, importers, selectors, services
 from capacity.models import Appointment, DailyRollup
+from capacity.scenarios import services as scenario_services
 from clinics import services as clinic_services
 from clinics.models import Clinic, Provider, User, VisitType
 from marketing import services as marketing_services
@@ -272,6 +273,29 @@ def caps_figure(*, today: date) -> Timing:
     """`plan_recompute` over every clinic: caps, headroom and targets for 12 months."""
     seconds, written = timed(lambda: marketing_services.plan_recompute(today=today))
     return Timing(seconds, {"rows": written})
+
+
+SCENARIO_TARGET = 0.8  # the what-if: every clinic planned at 80 % instead of its own target
+
+
+def scenario_figure(*, today: date) -> Timing:
+    """`scenario_compute` over every clinic for 12 months from this one: the current plan and
+    the plan with every clinic's target utilization at SCENARIO_TARGET (a change that reaches
+    every clinic), side by side, as a run computes them; nothing is written."""
+    codes = list(Clinic.objects.order_by("code").values_list("code", flat=True))
+    document = {
+        "name": "every clinic at 80 %", "from": today.strftime("%Y-%m"), "months": 12,
+        "changes": [{"target_utilization": {"clinic": c, "value": SCENARIO_TARGET}}
+                    for c in codes],
+    }  # fmt: skip
+    seconds, results = timed(
+        lambda: scenario_services.scenario_compute(document=document, today=today)
+    )
+    changed = sum(1 for r in results["rows"] if r["np_cap_change"])
+    return Timing(
+        seconds,
+        {"rows": len(results["rows"]), "clinics": len(results["clinics"]), "changed": changed},
+    )
 
 
 def scorecard_floor() -> Timing:

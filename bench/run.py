@@ -8,7 +8,10 @@ its template slots and times:
    `COPY` of the same rows into a plain table;
 2. `capacity.services.rollups_recompute` over all clinics and the whole range, beside one SQL
    `GROUP BY` of the same figures over the same rows;
-3. the clinic utilization page's median response time, beside /healthz's.
+3. the clinic utilization page's median response time, beside /healthz's;
+4. `marketing.services.plan_recompute` (caps and targets, all clinics, 12 months) and a
+   what-if scenario over every clinic for 12 months (`scenario_compute`), both beside one SQL
+   `GROUP BY` of what the caps read, so that the two ratios compare.
 
 Progress goes to stderr; the report to stdout.
 """
@@ -127,7 +130,9 @@ def main(argv: list[str] | None = None) -> None:
         caps_floor = measure.caps_floor()
         progress(f"caps GROUP BY: {caps_floor.seconds:.1f} s; plan_recompute")
         caps = measure.caps_figure(today=today)
-        progress(f"caps: {caps.seconds:.1f} s; scorecard GROUP BY floor")
+        progress(f"caps: {caps.seconds:.1f} s; a scenario over every clinic, 12 months")
+        scenario = measure.scenario_figure(today=today)
+        progress(f"scenario: {scenario.seconds:.1f} s; scorecard GROUP BY floor")
         scorecard_floor = measure.scorecard_floor()
         progress(f"scorecard GROUP BY: {scorecard_floor.seconds:.1f} s; measurements_refresh")
         scorecards = measure.scorecard_figure(today=today)
@@ -151,6 +156,8 @@ def main(argv: list[str] | None = None) -> None:
              "SQL GROUP BY of the same figures", group_by.seconds),
         _row("caps and targets, all clinics, 12 months", caps.seconds,
              "SQL GROUP BY of what the caps read", caps_floor.seconds),
+        _row("scenario, all clinics, 12 months", scenario.seconds,
+             "SQL GROUP BY of what the caps read", caps_floor.seconds),
         _row("scorecard measurements, all scopes", scorecards.seconds,
              "SQL GROUP BY of appointment outcomes", scorecard_floor.seconds),
         _row(f"/capacity/clinics/{code}/ median of {n}", pages.seconds,
@@ -163,6 +170,9 @@ def main(argv: list[str] | None = None) -> None:
         f"GROUP BY: {group_by.detail['rows']:,} demand groups",
         f"caps: {caps.detail['rows']:,} clinic × service line × month rows; "
         f"GROUP BY: {caps_floor.detail['rows']:,} patient-month groups",
+        f"scenario: {scenario.detail['rows']:,} clinic × month rows over "
+        f"{scenario.detail['clinics']} clinics ({scenario.detail['changed']:,} caps changed), "
+        f"{scenario.seconds / caps.seconds:.1f}× the plan's recompute",
         f"scorecards: {scorecards.detail['rows']:,} measurements written; "
         f"GROUP BY: {scorecard_floor.detail['rows']:,} clinic-month groups",
     ]  # fmt: skip

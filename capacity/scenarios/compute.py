@@ -665,20 +665,33 @@ def hours_blocks(
     old: tuple[str, str] | None,
     new: tuple[str, str],
     visit_type: str | None,
+    slot_minutes: Mapping[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """A template's blocks with `weekday` fitted to the clinic's `new` hours.
 
     Blocks are cut to the new hours. Where the day now opens earlier or closes later, a
     provider whose day reached the old opening (or closing), blocked time included, works the
     new time too: a block of `visit_type` fills it, else of their nearest clinical block's
-    visit type. A provider whose day ended before closing keeps their day."""
+    visit type. A provider whose day ended before closing keeps their day. With
+    `slot_minutes` (visit type → minutes), clinical blocks hold whole slots only: what is cut
+    or added is rounded to them, toward the hours."""
     opens, closes = map(_minutes, new)
+
+    def whole(code: str | None, length: int) -> int:
+        step = (slot_minutes or {}).get(code) if code else None
+        return length - length % step if step else length
+
     out = []
     for b in blocks:
         if b["weekday"] != weekday:
             out.append(b)
             continue
         start, end = max(_minutes(b["start"]), opens), min(_minutes(b["end"]), closes)
+        length = whole(b["visit_type"], end - start)
+        if start > _minutes(b["start"]):
+            start = end - length
+        else:
+            end = start + length
         if start < end:
             out.append({**b, "start": _clock(start), "end": _clock(end)})
     day = sorted((b for b in blocks if b["weekday"] == weekday), key=lambda b: b["start"])
@@ -686,12 +699,16 @@ def hours_blocks(
     if old is not None and clinical:
         was_open, was_closed = map(_minutes, old)
         # A day that reaches the old edge, blocked time included, works the new time too.
-        if closes > was_closed and _minutes(day[-1]["end"]) == was_closed:
-            out.append({"weekday": weekday, "start": _clock(was_closed), "end": _clock(closes),
-                        "visit_type": visit_type or clinical[-1]})  # fmt: skip
-        if opens < was_open and _minutes(day[0]["start"]) == was_open:
-            out.append({"weekday": weekday, "start": _clock(opens), "end": _clock(was_open),
-                        "visit_type": visit_type or clinical[0]})  # fmt: skip
+        fill = visit_type or clinical[-1]
+        late = whole(fill, closes - was_closed)
+        if late > 0 and _minutes(day[-1]["end"]) == was_closed:
+            out.append({"weekday": weekday, "start": _clock(was_closed),
+                        "end": _clock(was_closed + late), "visit_type": fill})  # fmt: skip
+        fill = visit_type or clinical[0]
+        early = whole(fill, was_open - opens)
+        if early > 0 and _minutes(day[0]["start"]) == was_open:
+            out.append({"weekday": weekday, "start": _clock(was_open - early),
+                        "end": _clock(was_open), "visit_type": fill})  # fmt: skip
     order = {d: i for i, d in enumerate(network.compute.WEEKDAYS)}
     return sorted(out, key=lambda b: (order[b["weekday"]], _minutes(b["start"])))
 
@@ -713,6 +730,7 @@ def _clinic_hours(net: _Network, change: Change, ramps: dict[str, Ramp]) -> None
     names = [network.compute.WEEKDAYS[d] for d in v["weekdays"]]
     new = (_hhmm(v["open"]), _hhmm(v["close"]))
     derived: dict[str, str] = {}  # template → its version with the new hours
+    lengths = {code: t["minutes"] for code, t in net.visit_types.items()}
 
     def refitted(code: str) -> str:
         if code not in derived:
@@ -720,7 +738,7 @@ def _clinic_hours(net: _Network, change: Change, ramps: dict[str, Ramp]) -> None
             for day in names:
                 old = clinic["hours"].get(day)
                 blocks = hours_blocks(blocks, day, tuple(old) if old else None, new,
-                                      v.get("visit_type"))  # fmt: skip
+                                      v.get("visit_type"), lengths)  # fmt: skip
             derived[code] = code
             if blocks != net.templates[code]["blocks"]:
                 fresh = _free_code(net, f"{code}-{v['clinic']}")
