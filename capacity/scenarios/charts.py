@@ -128,21 +128,29 @@ def _values(frame: pd.DataFrame, column: str, scale: float = 1.0) -> list[float 
     return [None if v is None or v != v else float(v) * scale for v in frame[column]]
 
 
-def available_minutes(views: Sequence[View]) -> str:
-    """Available minutes by month, current plan beside the scenario."""
+def _bars(figure: str, unit: str = "") -> Any:
+    """Traces of one figure by month: the current plan's bars beside the scenario's."""
 
     def traces(view: View) -> list[Any]:
         periods = view.totals["period"].tolist()
         return [
             go.Bar(name="Current plan", x=periods, marker_color=CURRENT,
-                   y=_values(view.totals, "available_minutes_current")),
+                   y=_values(view.totals, f"{figure}_current")),
             go.Bar(name="Scenario", x=periods, marker_color=SCENARIO,
-                   y=_values(view.totals, "available_minutes_scenario"),
-                   customdata=_values(view.totals, "available_minutes_change"),
-                   hovertemplate="%{y:,.0f} min (%{customdata:+,.0f})<extra>Scenario</extra>"),
+                   y=_values(view.totals, f"{figure}_scenario"),
+                   customdata=_values(view.totals, f"{figure}_change"),
+                   hovertemplate=f"%{{y:,.0f}}{unit} (%{{customdata:+,.0f}})"
+                   "<extra>Scenario</extra>"),
         ]  # fmt: skip
 
-    return _figure(views, traces, {"title": "minutes", "tickformat": ",.0f"})
+    return traces
+
+
+def available_minutes(views: Sequence[View]) -> str:
+    """Available minutes by month, current plan beside the scenario."""
+    return _figure(
+        views, _bars("available_minutes", " min"), {"title": "minutes", "tickformat": ",.0f"}
+    )
 
 
 def utilization(views: Sequence[View]) -> str:
@@ -198,19 +206,7 @@ def utilization(views: Sequence[View]) -> str:
 
 def np_caps(views: Sequence[View]) -> str:
     """New-patient caps by month (summed over service lines), current plan and scenario."""
-
-    def traces(view: View) -> list[Any]:
-        periods = view.totals["period"].tolist()
-        return [
-            go.Bar(name="Current plan", x=periods, marker_color=CURRENT,
-                   y=_values(view.totals, "np_cap_current")),
-            go.Bar(name="Scenario", x=periods, marker_color=SCENARIO,
-                   y=_values(view.totals, "np_cap_scenario"),
-                   customdata=_values(view.totals, "np_cap_change"),
-                   hovertemplate="%{y:,.0f} (%{customdata:+,.0f})<extra>Scenario</extra>"),
-        ]  # fmt: skip
-
-    return _figure(views, traces, {"title": "new patients a month", "tickformat": ",.0f"})
+    return _figure(views, _bars("np_cap"), {"title": "new patients a month", "tickformat": ",.0f"})
 
 
 # ---------------------------------------------------------------------------------------------

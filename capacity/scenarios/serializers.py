@@ -94,10 +94,11 @@ ScenarioFileSerializer = type(
 )
 
 
-class ResultRowSerializer(serializers.Serializer):
-    """One clinic × month, the current plan beside the scenario."""
+class ScenarioCompareMonthSerializer(serializers.Serializer):
+    """A month of the current plan beside the scenario: for one clinic, or over all the
+    clinics a scenario reaches (minutes and caps summed, utilization as the summed forecast
+    over the summed available minutes, DESIGN §3)."""
 
-    clinic = serializers.CharField()
     period = serializers.CharField()
     available_minutes_current = serializers.FloatField()
     available_minutes_scenario = serializers.FloatField()
@@ -112,6 +113,12 @@ class ResultRowSerializer(serializers.Serializer):
     np_cap_current = serializers.IntegerField(help_text="summed over service lines")
     np_cap_scenario = serializers.IntegerField()
     np_cap_change = serializers.IntegerField()
+
+
+class ResultRowSerializer(ScenarioCompareMonthSerializer):
+    """One clinic × month, the current plan beside the scenario."""
+
+    clinic = serializers.CharField()
     binding_constraint_current = serializers.CharField()
     binding_constraint_scenario = serializers.CharField()
 
@@ -203,26 +210,6 @@ class ScenarioDetailSerializer(ScenarioRowSerializer):
             "applied_import", "document", "problems", "results",
         ]  # fmt: skip
         read_only_fields = fields
-
-
-class ScenarioCompareMonthSerializer(serializers.Serializer):
-    """A scenario's month over all the clinics it reaches: minutes and caps summed, and
-    utilization as the summed forecast over the summed available minutes (DESIGN §3)."""
-
-    period = serializers.CharField()
-    available_minutes_current = serializers.FloatField()
-    available_minutes_scenario = serializers.FloatField()
-    available_minutes_change = serializers.FloatField()
-    forecast_minutes = serializers.FloatField()
-    utilization_current = serializers.FloatField(allow_null=True)
-    utilization_scenario = serializers.FloatField(allow_null=True)
-    utilization_change = serializers.FloatField(allow_null=True)
-    unutilized_minutes_current = serializers.FloatField()
-    unutilized_minutes_scenario = serializers.FloatField()
-    unutilized_minutes_change = serializers.FloatField()
-    np_cap_current = serializers.IntegerField()
-    np_cap_scenario = serializers.IntegerField()
-    np_cap_change = serializers.IntegerField()
 
 
 class ScenarioComparedSerializer(serializers.Serializer):
