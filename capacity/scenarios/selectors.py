@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
-from django.db.models import QuerySet, Sum
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from capacity import compute as capacity_compute
@@ -55,8 +55,14 @@ def plan_figures(
         pk: by_npi[npi]
         for pk, npi in Provider.objects.filter(npi__in=by_npi).values_list("pk", "npi")
     }
+    clinics = list(clinics)
+    goals: dict[tuple[int, int], list[NewPatientGoal]] = {}
+    for goal in NewPatientGoal.objects.filter(
+        clinic__code__in=list(clinics), month__gte=today.replace(day=1)
+    ):
+        goals.setdefault((goal.clinic_id, goal.service_line_id), []).append(goal)
     months, lines, tnaa = [], [], []
-    for clinic in Clinic.objects.filter(code__in=list(clinics)).prefetch_related("service_lines"):
+    for clinic in Clinic.objects.filter(code__in=clinics).prefetch_related("service_lines"):
         slots = marketing_selectors.clinic_slots(
             clinic=clinic, first=current, months=solve + marketing_compute.FOLLOWUP_MONTHS
         )
@@ -68,12 +74,9 @@ def plan_figures(
         caps = {p: 0 for p in periods}
         binding: dict[str, list[str]] = {p: [] for p in periods}
         for line in sorted(clinic.service_lines.all(), key=lambda s: s.code):
-            goals = NewPatientGoal.objects.filter(
-                clinic=clinic, service_line=line, month__gte=today.replace(day=1)
-            )
             table = marketing_selectors.caps_table(
                 clinic=clinic, service_line=line, first=current, months=solve, today=today,
-                goals=goals, slots=slots,
+                goals=goals.get((clinic.pk, line.pk), []), slots=slots,
             )  # fmt: skip
             for row in table[table["period"].isin(periods)].itertuples():
                 caps[row.period] += int(row.cap)
@@ -138,8 +141,14 @@ def held_minutes(*, clinics: Iterable[str], first: str, last: str) -> pd.DataFra
 
 
 def scenario_list(*, user: User) -> QuerySet[Scenario]:
-    return Scenario.objects.select_related("created_by", "applied_by").defer(
-        "network_snapshot", "results"
+    """Scenarios with `has_results`; whether a run is still current compares the stored file
+    with the one run, so both are read, not the results or the network snapshot."""
+    return (
+        Scenario.objects.select_related("created_by", "applied_by")
+        .defer("network_snapshot", "results")
+        .annotate(
+            has_results=ExpressionWrapper(Q(results__isnull=False), output_field=BooleanField())
+        )
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -190,16 +190,7 @@ class ScenarioListView(PermissionRequiredMixin, View):
         upload_problems: Iterable[str] = (),
         status: int = 200,
     ) -> HttpResponse:
-        # Whether each run is still current compares the stored file with the one run: both
-        # are read, not the results or the network snapshot.
-        scenarios = (
-            selectors.scenario_list(user=request.user)
-            .defer(None)
-            .defer("network_snapshot", "results")
-            .annotate(
-                has_results=ExpressionWrapper(Q(results__isnull=False), output_field=BooleanField())
-            )
-        )
+        scenarios = selectors.scenario_list(user=request.user)
         rows = [
             {
                 "scenario": s,
