@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from capacity import api
 
@@ -12,5 +12,4 @@ urlpatterns = [
     path("utilization/", api.UtilizationApi.as_view(), name="utilization"),
     path("tnaa/", api.TnaaApi.as_view(), name="tnaa"),
     path("standardization/", api.StandardizationApi.as_view(), name="standardization"),
-    path("scenarios/", include("capacity.scenarios.api_urls")),
 ]

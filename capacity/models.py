@@ -138,6 +138,20 @@ class DailyRollup(models.Model):
             models.Index(fields=["clinic", "date"]),
             models.Index(fields=["date"]),
         ]
+        # One row per key, so that two recomputes of the same days can never both write:
+        # the second fails and is retried instead of doubling every figure.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "provider", "is_new_patient", "date"],
+                condition=models.Q(provider__isnull=False),
+                name="rollup_provider_day_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["clinic", "is_new_patient", "date"],
+                condition=models.Q(provider__isnull=True),
+                name="rollup_clinic_day_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.clinic_id}/{self.provider_id}/{self.date}"
@@ -213,60 +227,3 @@ class ThirdNextAvailable(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider_id}@{self.clinic_id} {self.date}: {self.days}"
-
-
-class Scenario(models.Model):
-    """A what-if on top of the current network (DESIGN §2, §4): its file, its last run's
-    numbers beside the current plan, and whether it was applied. Never touches the network
-    until applied."""
-
-    class Status(models.TextChoices):
-        DRAFT = "draft"
-        QUEUED = "queued"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
-        APPLIED = "applied"
-
-    name = models.CharField(max_length=200)
-    document = models.JSONField(help_text="The scenario file (DESIGN §4).")
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
-    progress_done = models.PositiveIntegerField(default=0)
-    progress_total = models.PositiveIntegerField(default=0)
-    problems = models.JSONField(default=list, blank=True)
-    results = models.JSONField(null=True, blank=True)
-    ran_document = models.JSONField(
-        null=True, blank=True, help_text="The file the results were computed for."
-    )
-    network_snapshot = models.JSONField(
-        null=True, blank=True, help_text="The network file the results were computed on."
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    ran_at = models.DateTimeField(null=True, blank=True)
-    applied_at = models.DateTimeField(null=True, blank=True)
-    applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    applied_import = models.ForeignKey(
-        "clinics.NetworkImport", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-updated_at", "-pk"]
-        permissions = [("apply_scenario", "Can apply a scenario to the network")]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_current(self) -> bool:
-        """Whether the results belong to the file as it is now."""
-        return self.results is not None and self.ran_document == self.document
-
-    @property
-    def progress(self) -> int:
-        return round(100 * self.progress_done / self.progress_total) if self.progress_total else 0

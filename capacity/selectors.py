@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 
 from capacity import compute, importers
 from capacity.models import (
@@ -28,6 +28,9 @@ from clinics.models import (
     TemplateBlock,
     VisitType,
 )
+
+# Rollups reach this far ahead: the bookings of the coming quarter.
+ROLLUP_AHEAD_DAYS = 92
 
 
 def _minute(t) -> int | None:
@@ -111,6 +114,37 @@ def imported_slots_frame(
     return frame
 
 
+def earliest_dates(*, clinic_ids: Iterable[int]) -> dict[int, date]:
+    """Each clinic's first day with an appointment or an imported slot, where it has one."""
+    ids = list(clinic_ids)
+    out: dict[int, date] = {}
+    for model in (Appointment, ImportedSlot):
+        for clinic_id, first in (
+            model.objects.filter(clinic_id__in=ids)
+            .values("clinic_id")
+            .annotate(first=Min("local_date"))
+            .values_list("clinic_id", "first")
+            .order_by()
+        ):
+            out[clinic_id] = min(first, out.get(clinic_id, first))
+    return out
+
+
+def rollup_window(*, clinic_id: int, today: date) -> tuple[date, date]:
+    """The days a clinic's rollups cover: from the month of its first appointment or imported
+    slot (last month at the latest) to the end of the month three months ahead, or of its
+    last appointment if later. A recompute from scratch rolls up exactly this."""
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    first = earliest_dates(clinic_ids=[clinic_id]).get(clinic_id, last_month)
+    latest = [
+        d
+        for model in (Appointment, ImportedSlot)
+        if (d := model.objects.filter(clinic_id=clinic_id).aggregate(m=Max("local_date"))["m"])
+    ]
+    last = max([today + timedelta(days=ROLLUP_AHEAD_DAYS), *latest])
+    return min(first, last_month).replace(day=1), compute.month_end(last)
+
+
 def import_lookups() -> importers.Lookups:
     """What appointment rows may refer to, keyed as files name them."""
     return importers.Lookups(
@@ -129,7 +163,7 @@ def patient_visits_frame(*, patient_keys: list[str]) -> pd.DataFrame:
     """Every visit of these patients, with what the 3-year rule needs."""
     columns = [
         "id", "patient_key", "service_line_id", "organization_id", "start", "status",
-        "is_new_patient", "history_limited", "derive",
+        "is_new_patient", "history_limited", "derive", "clinic_id", "local_date",
     ]  # fmt: skip
     rows = []
     for i in range(0, len(patient_keys), 5000):
@@ -144,6 +178,8 @@ def patient_visits_frame(*, patient_keys: list[str]) -> pd.DataFrame:
                 "is_new_patient",
                 "history_limited",
                 "new_patient_derived",
+                "clinic_id",
+                "local_date",
             )
         )
     return pd.DataFrame.from_records(rows, columns=columns)

@@ -26,7 +26,7 @@ from capacity.models import (
     ImportedSlot,
     ThirdNextAvailable,
 )
-from marketing import services as marketing_services
+from clinics import changes
 
 logger = logging.getLogger(__name__)
 
@@ -101,28 +101,38 @@ def appointments_import(
     mapping: Any = None,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    reason: str = "",
 ) -> dict[str, Any]:
     """Import an appointment file: every row or none; re-importing it changes nothing.
 
     Rows are matched by (source, appointment_id): a new id is created, a changed row updated,
     an identical row left untouched; a FHIR Bundle's slots likewise by (source, slot id).
+    Records, in the same transaction, the clinic-months that changed (new and updated rows,
+    where an updated row was before, flags re-derived for its patients) for the pipeline.
     Returns counts and the clinic-dates touched.
     """
     rows, slots, tentative = appointments_read(
         content=content, file_format=file_format, mapping=mapping
     )
     with transaction.atomic():
-        summary = _appointments_write(source=source, rows=rows, progress=progress)
+        earliest = selectors.earliest_dates(
+            clinic_ids={r["clinic_id"] for r in rows} | {s["clinic_id"] for s in slots}
+        )
+        summary, touched = _appointments_write(source=source, rows=rows, progress=progress)
         if slots:
-            summary = _slots_write(source=source, slots=slots, summary=summary)
+            summary = _slots_write(source=source, slots=slots, summary=summary, touched=touched)
         if tentative:
             summary["tentative"] = tentative
         # Only derived flags can change when a patient's history grows; where the source
         # states every flag and none was ever derived, there is nothing to re-derive.
         if Appointment.objects.filter(new_patient_derived=True).exists():
-            _new_patients_derive({r["patient_key"] for r in rows if r["patient_key"]})
+            touched |= _new_patients_derive({r["patient_key"] for r in rows if r["patient_key"]})
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            _changes_record(
+                touched=touched, earliest=earliest, reason=reason or f"appointments from {source}"
+            )
     logger.info("appointments.imported", extra={"source": source, "dry_run": dry_run})
     return summary
 
@@ -133,10 +143,32 @@ SLOT_STORED = (
 )  # fmt: skip
 
 
+def _changes_record(
+    *, touched: set[tuple[int, date]], earliest: dict[int, date], reason: str
+) -> None:
+    """Record each clinic's changed months. A clinic whose history now starts earlier is
+    recorded to the end of its window: the months between gain supply-only rollups."""
+    spans: dict[int, tuple[date, date]] = {}
+    for clinic_id, day in touched:
+        first, last = spans.get(clinic_id, (day, day))
+        spans[clinic_id] = (min(first, day), max(last, day))
+    for clinic_id, (first, last) in sorted(spans.items()):
+        before = earliest.get(clinic_id)
+        extends = before is None or first < before
+        changes.record(
+            reason=reason, clinic_ids=[clinic_id], first=first, last=None if extends else last
+        )
+
+
 def _slots_write(
-    *, source: str, slots: list[dict[str, Any]], summary: dict[str, Any]
+    *,
+    source: str,
+    slots: list[dict[str, Any]],
+    summary: dict[str, Any],
+    touched: set[tuple[int, date]],
 ) -> dict[str, Any]:
-    """Upsert a calendar's slots by (source, id); the summary gains their counts and dates."""
+    """Upsert a calendar's slots by (source, id); the summary gains their counts and dates,
+    `touched` the clinic-days they were on and are on now."""
     existing = {
         values["external_id"]: tuple(values[name] for name in SLOT_STORED)
         for values in ImportedSlot.objects.filter(
@@ -146,6 +178,11 @@ def _slots_write(
     changed = [
         s for s in slots if existing.get(s["external_id"]) != tuple(s[n] for n in SLOT_STORED)
     ]
+    where = SLOT_STORED.index("clinic_id"), SLOT_STORED.index("local_date")
+    for s in changed:
+        touched.add((s["clinic_id"], s["local_date"]))
+        if (old := existing.get(s["external_id"])) is not None:
+            touched.add((old[where[0]], old[where[1]]))
     ImportedSlot.objects.bulk_create(
         [ImportedSlot(source=source, **s) for s in changed],
         batch_size=BATCH_SIZE,
@@ -173,8 +210,9 @@ def _comparable(values: dict[str, Any], derived: bool | None) -> tuple:
 
 def _appointments_write(
     *, source: str, rows: list[dict[str, Any]], progress: Callable[[int, int], None] | None
-) -> dict[str, Any]:
-    """Upsert the rows by (source, id), leaving identical ones untouched; counts and dates."""
+) -> tuple[dict[str, Any], set[tuple[int, date]]]:
+    """Upsert the rows by (source, id), leaving identical ones untouched; counts and dates,
+    and the clinic-days that changed: where written rows are, and where updated ones were."""
     connection = transaction.get_connection()
     if connection.vendor == "postgresql":
         counts = _appointments_copy(
@@ -182,7 +220,7 @@ def _appointments_write(
         )
     else:
         counts = _appointments_upsert(source=source, rows=rows, progress=progress)
-    created, updated, unchanged = counts
+    created, updated, unchanged, changed_days = counts
     # Distinct clinic-days first: a million rows share a few tens of thousands of them.
     touched = sorted(
         (c, d.isoformat()) for c, d in {(r["clinic_id"], r["local_date"]) for r in rows}
@@ -196,10 +234,10 @@ def _appointments_write(
         "clinic_dates": len(touched),
         "first_date": min((d for _, d in touched), default=None),
         "last_date": max((d for _, d in touched), default=None),
-    }
+    }, changed_days
 
 
-Counts = tuple[int, int, int]
+Counts = tuple[int, int, int, set[tuple[int, date]]]
 
 
 def _appointments_copy(
@@ -238,7 +276,8 @@ def _appointments_copy(
         after = ", ".join(f"r.{q(name)}" for name in STORED)
         cursor.execute(
             f"CREATE TEMPORARY TABLE appointment_changes ON COMMIT DROP AS "
-            f"SELECT row_number() OVER (ORDER BY r.n) AS k, r.*, a.id IS NULL AS created "
+            f"SELECT row_number() OVER (ORDER BY r.n) AS k, r.*, a.id IS NULL AS created, "
+            f"a.clinic_id AS was_clinic_id, a.local_date AS was_local_date "
             f"FROM appointment_rows r LEFT JOIN {q(table)} a "
             f"ON a.source = %s AND a.external_id = r.external_id "
             f"WHERE a.id IS NULL OR ({before}, CASE WHEN a.new_patient_derived THEN NULL "
@@ -249,6 +288,12 @@ def _appointments_copy(
         cursor.execute("SELECT count(*) FILTER (WHERE created), count(*) FROM appointment_changes")
         created, total = cursor.fetchone()
         updated, unchanged = total - created, len(rows) - total
+        cursor.execute(
+            "SELECT clinic_id, local_date FROM appointment_changes UNION "
+            "SELECT was_clinic_id, was_local_date FROM appointment_changes "
+            "WHERE was_clinic_id IS NOT NULL"
+        )
+        changed_days = set(cursor.fetchall())
         update = ", ".join(
             f"{q(name)} = EXCLUDED.{q(name)}"
             for name in (*STORED, "is_new_patient", "new_patient_derived", "updated_at")
@@ -267,7 +312,7 @@ def _appointments_copy(
             if progress:
                 progress(min(i + BATCH_SIZE, total), total)
         cursor.execute("DROP TABLE appointment_rows, appointment_changes")
-    return created, updated, unchanged
+    return created, updated, unchanged, changed_days
 
 
 def _appointments_upsert(
@@ -283,6 +328,8 @@ def _appointments_upsert(
             existing[values["external_id"]] = _comparable(values, values["new_patient_derived"])
     created = updated = unchanged = 0
     changed: list[Appointment] = []
+    changed_days: set[tuple[int, date]] = set()
+    where = STORED.index("clinic_id"), STORED.index("local_date")
     for row in rows:
         before = existing.get(row["external_id"])
         if before == _comparable(row, row["is_new_patient"] is None):
@@ -290,6 +337,9 @@ def _appointments_upsert(
             continue
         created += before is None
         updated += before is not None
+        changed_days.add((row["clinic_id"], row["local_date"]))
+        if before is not None:
+            changed_days.add((before[where[0]], before[where[1]]))
         changed.append(
             Appointment(
                 source=source,
@@ -308,18 +358,21 @@ def _appointments_upsert(
         )
         if progress:
             progress(min(i + BATCH_SIZE, len(changed)), len(changed))
-    return created, updated, unchanged
+    return created, updated, unchanged, changed_days
 
 
-def _new_patients_derive(patient_keys: Iterable[str]) -> int:
-    """Re-derive the new-patient flag of every derived visit of these patients (3-year rule)."""
+def _new_patients_derive(patient_keys: Iterable[str]) -> set[tuple[int, date]]:
+    """Re-derive the new-patient flag of every derived visit of these patients (3-year rule);
+    returns the clinic-days of the visits whose flag changed."""
     keys = list(patient_keys)
     if not keys:
-        return 0
+        return set()
     frame = selectors.patient_visits_frame(patient_keys=keys)
     frame["kept"] = frame["status"].isin([s.value for s in KEPT])
     derived = compute.derive_new_patients(frame)
-    current = frame.set_index("id")[["is_new_patient", "history_limited"]]
+    current = frame.set_index("id")[
+        ["is_new_patient", "history_limited", "clinic_id", "local_date"]
+    ]
     merged = derived.merge(current, left_on="id", right_index=True, suffixes=("", "_now"))
     stale = merged[
         (merged["is_new_patient"] != merged["is_new_patient_now"])
@@ -337,7 +390,7 @@ def _new_patients_derive(patient_keys: Iterable[str]) -> int:
         ["is_new_patient", "history_limited"],
         batch_size=BATCH_SIZE,
     )
-    return len(stale)
+    return set(zip(stale["clinic_id"].astype(int), stale["local_date"], strict=True))
 
 
 def mapping_load(text: str) -> Any:
@@ -488,15 +541,6 @@ def import_create(
     return job
 
 
-def touched_months(summary: dict[str, Any]) -> tuple[date, date] | None:
-    """The whole months an import touched, so that a month's supply is complete beside its
-    new demand when rolled up; None when it touched nothing."""
-    if not summary["clinic_ids"]:
-        return None
-    first = date.fromisoformat(summary["first_date"]).replace(day=1)
-    return first, compute.month_end(date.fromisoformat(summary["last_date"]))
-
-
 def import_run(*, job: AppointmentImport, today: date) -> AppointmentImport:
     """Run one queued import; a finished job is left as it is, so a redelivery is harmless."""
     if job.state in (AppointmentImport.State.SUCCEEDED, AppointmentImport.State.FAILED):
@@ -510,6 +554,7 @@ def import_run(*, job: AppointmentImport, today: date) -> AppointmentImport:
         summary = appointments_import(
             content=bytes(job.content), source=job.source, file_format=job.file_format,
             mapping=job.mapping, dry_run=job.dry_run, progress=progress,
+            reason=f"appointment import #{job.pk}",
         )  # fmt: skip
     except importers.ImportFileError as exc:
         job.state = AppointmentImport.State.FAILED
@@ -517,12 +562,6 @@ def import_run(*, job: AppointmentImport, today: date) -> AppointmentImport:
     else:
         job.state, job.summary = AppointmentImport.State.SUCCEEDED, summary
         job.rows_total = job.rows_done = summary["rows"]
-        span = touched_months(summary)
-        if not job.dry_run and span:
-            marketing_services.recompute_enqueue(
-                reason=f"appointment import #{job.pk}", clinic_ids=summary["clinic_ids"],
-                rollups=span,
-            )  # fmt: skip
     job.finished_at = timezone.now()
     job.content = b""  # the rows are stored now; the raw file with patient ids is not kept
     job.save()
@@ -530,20 +569,13 @@ def import_run(*, job: AppointmentImport, today: date) -> AppointmentImport:
     return job
 
 
-def rollups_nightly(*, today: date, clinic_ids: Iterable[int] | None = None) -> int:
-    """Recompute the recent past and the coming quarter for these clinics (default: all)."""
-    first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    return rollups_recompute(
-        first=first, last=today + timedelta(days=92), today=today, clinic_ids=clinic_ids
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Demo
 
 
 def demo_history_seed(*, today: date, months: int = 18, seed: int = 7) -> dict[str, int]:
-    """Replace the demo source's appointments with a generated history, then roll it up.
+    """Replace the demo source's appointments with a generated history; the pipeline rolls it
+    up.
 
     The history fills the current templates' slots (capacity.demo) from `months` back to
     three months ahead; running it again gives the same rows.
@@ -597,8 +629,8 @@ def demo_history_seed(*, today: date, months: int = 18, seed: int = 7) -> dict[s
             ),
             batch_size=BATCH_SIZE,
         )
-    rollups = rollups_recompute(first=first, last=last, today=today)
+    changes.record(reason="demo appointment history", first=first)
     # Six months of access trend, replayed from the generated booking times.
     since = max(first, (today.replace(day=1) - timedelta(days=150)).replace(day=1))
     tnaa = tnaa_record(first=since, last=today)
-    return {"appointments": len(history), "rollup_rows": rollups, "tnaa_rows": tnaa["records"]}
+    return {"appointments": len(history), "tnaa_rows": tnaa["records"]}

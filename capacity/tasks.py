@@ -3,8 +3,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from capacity import services
-from capacity.models import AppointmentImport, Scenario
-from capacity.scenarios import services as scenario_services
+from capacity.models import AppointmentImport
 
 RETRY = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": True,
          "retry_jitter": True}  # fmt: skip
@@ -24,12 +23,3 @@ def tnaa_daily() -> None:
     """Beat, every morning: today's third next available for every provider and clinic."""
     today = timezone.localdate()
     services.tnaa_record(first=today, last=today)
-
-
-@shared_task(**RETRY)
-def scenario_run(scenario_id: int) -> None:
-    """Compute one scenario beside the current plan; a rerun recomputes the same numbers."""
-    scenario = Scenario.objects.filter(pk=scenario_id).first()
-    if scenario is None:  # deleted after enqueue
-        return
-    scenario_services.scenario_run(scenario=scenario, today=timezone.localdate())

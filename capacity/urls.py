@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from capacity import views
 
@@ -12,8 +12,6 @@ urlpatterns = [
         name="utilization-provider",
     ),
     path("standardization/", views.StandardizationView.as_view(), name="standardization"),
-    path("definitions/", views.DefinitionsView.as_view(), name="definitions"),
     path("import/", views.ImportView.as_view(), name="appointment-import"),
     path("import/<int:pk>/", views.ImportDetailView.as_view(), name="appointment-import-detail"),
-    path("scenarios/", include("capacity.scenarios.urls")),
 ]

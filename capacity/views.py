@@ -16,7 +16,6 @@ from capacity.forms import AppointmentImportForm
 from capacity.models import AppointmentImport
 from clinics import selectors as clinic_selectors
 from clinics.models import Clinic, Provider, Region
-from scorecards import selectors as scorecard_selectors
 
 
 class ImportView(PermissionRequiredMixin, View):
@@ -317,10 +316,3 @@ class StandardizationView(PermissionRequiredMixin, View):
             "providers": detail.to_dict("records"),
         }  # fmt: skip
         return render(request, "capacity/standardization.html", context)
-
-
-class DefinitionsView(View):
-    def get(self, request: HttpRequest) -> HttpResponse:
-        # One metric dictionary (DESIGN §3): the scorecards' KPIs are defined here too.
-        kpis = scorecard_selectors.kpi_list()
-        return render(request, "capacity/definitions.html", {"kpis": kpis})

@@ -33,14 +33,16 @@ class SupplyAdmin(admin.ModelAdmin):
         # Where the record fed supply before this save (read from the database, since the
         # form has already set the new values on `obj`); save_related gets the same form.
         form.supply_before = selectors.supply_clinic_ids(model=type(obj), pks=[obj.pk])
+        form.supply_before_record = type(obj).objects.filter(pk=obj.pk).first()
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         fields = set(form.changed_data) | {f.prefix for f in formsets if f.has_changed()}
         services.supply_replan(
-            record=form.instance, created=not change, fields=fields, before=form.supply_before
-        )
+            record=form.instance, created=not change, fields=fields, before=form.supply_before,
+            before_record=form.supply_before_record,
+        )  # fmt: skip
 
     def delete_model(self, request, obj) -> None:
         services.record_delete(instance=obj)

@@ -521,3 +521,50 @@ class NetworkImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename or 'network file'} ({self.status})"
+
+
+class Reach(models.TextChoices):
+    """How far a change reaches down the pipeline; each level includes those after it."""
+
+    ROLLUPS = "rollups", "Rollups, caps and KPIs"
+    CAPS = "caps", "Caps and KPIs"
+    KPIS = "kpis", "KPIs"
+
+
+class Change(models.Model):
+    """What a write reached: an outbox row written in the write's own transaction.
+
+    Lower apps record here what they changed (a clinic, or every clinic, and the months);
+    the pipeline above the apps takes the rows, coalesces them and recomputes only that.
+    `job_id` is the pipeline job that took the row (a plain id: this app sits below it).
+    """
+
+    reason = models.CharField(max_length=200)
+    clinic_id = models.PositiveBigIntegerField(null=True, blank=True, help_text="Empty: all.")
+    first = models.DateField(null=True, blank=True, help_text="Empty: from the first month.")
+    last = models.DateField(null=True, blank=True, help_text="Empty: to the end of the window.")
+    reach = models.CharField(max_length=8, choices=Reach.choices, default=Reach.ROLLUPS)
+    supply = models.BooleanField(
+        default=False, help_text="It changed the network itself: KPIs read from templates follow."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    job_id = models.PositiveBigIntegerField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="change_untaken", condition=Q(job_id__isnull=True)
+            ),
+            models.Index(fields=["job_id"], name="change_job"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first__isnull=True) | Q(last__isnull=True) | Q(first__lte=F("last")),
+                name="change_months_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.reach})"

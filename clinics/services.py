@@ -13,7 +13,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, Validati
 from django.db import OperationalError, models, transaction
 from django.utils import timezone
 
-from clinics import compute, demo, network, selectors, tasks
+from clinics import changes, compute, demo, network, selectors, tasks
 from clinics.models import (
     Clinic,
     ClinicHours,
@@ -22,6 +22,7 @@ from clinics.models import (
     Organization,
     Provider,
     ProviderAbsence,
+    Reach,
     Region,
     ScheduleTemplate,
     ServiceLine,
@@ -31,8 +32,6 @@ from clinics.models import (
     VisitType,
 )
 from growthplan import roles
-from marketing import services as marketing_services
-from marketing.models import RecomputeJob
 
 logger = logging.getLogger(__name__)
 M = TypeVar("M", bound=models.Model)
@@ -49,6 +48,8 @@ FILE_KEYS: dict[type[models.Model], dict[str, str]] = {
 SUPPLY_NEUTRAL_FIELDS = frozenset(
     {"name", "region", "home_clinic", "hot_threshold", "cold_threshold", "band_low", "band_high"}
 )
+# Fields read by the caps alone: a change to these re-solves caps but rolls nothing up.
+CAPS_ONLY_FIELDS = frozenset({"target_utilization", "followup_profile"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -62,16 +63,28 @@ def record_save(*, instance: M, data: Mapping[str, Any]) -> M:
     A change to the supply queues a recompute of the clinics it feeds (`supply_replan`).
     """
     before = selectors.supply_clinic_ids(model=type(instance), pks=[instance.pk])
+    stored = _stored(instance)
     created = instance.pk is None
     changed = _record_write(instance=instance, data=data)
-    supply_replan(record=instance, created=created, fields=changed, before=before)
+    supply_replan(
+        record=instance, created=created, fields=changed, before=before, before_record=stored
+    )
     return instance
+
+
+def _stored(instance: M) -> M | None:
+    """The record as the database holds it: a form may already have set new values on
+    `instance`, and what changed is read against what was saved."""
+    if instance.pk is None:
+        return None
+    return type(instance)._default_manager.filter(pk=instance.pk).first()
 
 
 def _record_write(*, instance: models.Model, data: Mapping[str, Any]) -> set[str]:
     """`record_save` without the recompute; returns the names in `data` whose value changed."""
     m2m = {k: v for k, v in data.items() if _is_m2m(instance, k)}
-    changed = {name for name, value in data.items() if _differs(instance, name, value, m2m)}
+    stored = _stored(instance)
+    changed = {name for name, value in data.items() if _differs(stored, name, value, m2m)}
     for name, value in data.items():
         if name not in m2m:
             setattr(instance, name, value)
@@ -86,8 +99,8 @@ def _record_write(*, instance: models.Model, data: Mapping[str, Any]) -> set[str
     return changed
 
 
-def _differs(instance: models.Model, name: str, value: Any, m2m: Mapping[str, Any]) -> bool:
-    if instance.pk is None:
+def _differs(instance: models.Model | None, name: str, value: Any, m2m: Mapping[str, Any]) -> bool:
+    if instance is None:
         return True
     if name in m2m:
         stored = set(getattr(instance, name).values_list("pk", flat=True))
@@ -115,30 +128,76 @@ def records_delete(*, instances: Iterable[models.Model]) -> None:
         reason = f"{_supply_label(instances[0])} deleted"
     else:
         reason = f"{len(instances)} {instances[0]._meta.verbose_name_plural} deleted"
+    spans = [_months(instance) for instance in instances]
+    # A deleted clinic's derived rows go with it: nothing is left to recompute there.
+    clinic_ids -= {i.pk for i in instances if isinstance(i, Clinic)}
     for instance in instances:
         instance.delete()
-    _replan(reason=reason, clinic_ids=clinic_ids)
+    first, last = _span_union(*spans)
+    changes.record(reason=reason, clinic_ids=clinic_ids, first=first, last=last, supply=True)
 
 
 def supply_replan(
-    *, record: models.Model, created: bool, fields: Iterable[str], before: Iterable[int]
-) -> RecomputeJob | None:
-    """Queue one recompute of caps and targets for the clinics whose supply a saved record
-    feeds, and those it fed `before` the write (an assignment moved away), once it commits.
+    *,
+    record: models.Model,
+    created: bool,
+    fields: Iterable[str],
+    before: Iterable[int],
+    before_record: models.Model | None = None,
+) -> int:
+    """Record, for the pipeline, the clinics whose supply a saved record feeds and those it
+    fed `before` the write (an assignment moved away), over the months it reaches then and
+    now (`before_record` is the record as it was stored).
 
     `fields` are the names it changed; descriptive ones (`SUPPLY_NEUTRAL_FIELDS`) change no
-    supply, and neither do organizations and regions: nothing is queued for them. Returns
-    the job, if any.
+    supply, and neither do organizations and regions: nothing is recorded for them. Returns
+    the changes recorded.
     """
-    if not created and not set(fields) - SUPPLY_NEUTRAL_FIELDS:
-        return None
+    fields = set(fields)
+    if not created and not fields - SUPPLY_NEUTRAL_FIELDS:
+        return 0
     clinic_ids = set(before) | selectors.supply_clinic_ids(model=type(record), pks=[record.pk])
+    if isinstance(record, VisitType) and not created:
+        clinic_ids = None  # its appointments may be at any clinic: late cancels, durations
     verb = "created" if created else "changed"
-    return _replan(reason=f"{_supply_label(record)} {verb}", clinic_ids=clinic_ids)
+    caps_only = not created and fields <= SUPPLY_NEUTRAL_FIELDS | CAPS_ONLY_FIELDS
+    spans = [_months(record)] + ([_months(before_record)] if before_record else [])
+    first, last = _span_union(*spans)
+    return changes.record(
+        reason=f"{_supply_label(record)} {verb}",
+        clinic_ids=clinic_ids,
+        first=first,
+        last=last,
+        reach=Reach.CAPS if caps_only else Reach.ROLLUPS,
+        supply=True,
+    )
 
 
-def _replan(*, reason: str, clinic_ids: Iterable[int]) -> RecomputeJob | None:
-    return marketing_services.recompute_enqueue(reason=reason, clinic_ids=list(clinic_ids))
+Span = tuple[date | None, date | None] | None
+
+
+def _months(record: models.Model) -> Span:
+    """The days a dated record's supply reaches (an open end: None); None for the others,
+    which reach every month."""
+    match record:
+        case Closure():
+            return record.date, record.date
+        case ProviderAbsence():
+            return record.starts_on, record.ends_on
+        case TemplateAssignment():
+            return record.starts_on, record.ends_on
+    return None
+
+
+def _span_union(*spans: Span) -> tuple[date | None, date | None]:
+    """One span covering these (None where any reaches every month at that end)."""
+    if not spans or any(span is None for span in spans):
+        return None, None
+    firsts = [span[0] for span in spans if span]
+    lasts = [span[1] for span in spans if span]
+    first = None if None in firsts else min(firsts)
+    last = None if None in lasts else max(lasts)
+    return first, last
 
 
 def _supply_label(record: models.Model) -> str:
@@ -335,7 +394,7 @@ def network_import(
         if dry_run:
             transaction.set_rollback(True)
         elif replan:
-            _replan(reason=reason, clinic_ids=applier.touched_clinic_ids())
+            changes.record(reason=reason, clinic_ids=applier.touched_clinic_ids(), supply=True)
     logger.info("network.imported", extra={"dry_run": dry_run, "summary": applier.summary()})
     return applier.summary()
 
@@ -795,8 +854,8 @@ def network_import_now(*, document: Any, label: str, user: User | None) -> Netwo
 
 @transaction.atomic
 def demo_seed(*, clinics: int, seed: int, today: date) -> dict[str, dict[str, int]]:
-    """Load the demo network and its users; running it again updates in place. No recompute
-    is queued: `seed_demo` computes caps once the history is in."""
+    """Load the demo network and its users; running it again updates in place. Nothing is
+    recorded for the pipeline: the demo's history records every clinic once it is in."""
     summary = network_import(
         document=demo.demo_network(clinics=clinics, seed=seed, today=today), replan=False
     )

@@ -20,7 +20,7 @@ BOARD = "board"
 ADMINISTRATOR = "administrator"
 ROLES = (OPERATIONS, MARKETING, BOARD, ADMINISTRATOR)
 
-DOMAIN_APPS = ("clinics", "capacity", "marketing", "scorecards")
+DOMAIN_APPS = ("clinics", "capacity", "marketing", "scenarios", "scorecards", "pipeline")
 
 SUPPLY_MODELS = (
     "organization",
@@ -45,13 +45,13 @@ EDITS: dict[str, tuple[tuple[str, str], ...]] = {
         ("capacity", "appointment"),
         ("capacity", "appointmentimport"),
         ("capacity", "importedslot"),
-        ("capacity", "scenario"),
-        ("marketing", "recomputejob"),
+        ("scenarios", "scenario"),
+        ("pipeline", "recomputejob"),
         ("scorecards", "measurement"),
         ("scorecards", "kpinote"),
     ),
     MARKETING: (
-        ("capacity", "scenario"),
+        ("scenarios", "scenario"),
         ("marketing", "newpatientgoal"),
         ("marketing", "campaign"),
         ("marketing", "channel"),

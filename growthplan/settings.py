@@ -1,8 +1,9 @@
 """One env-driven settings file; the defaults run `make run` with nothing installed.
 
-Set DATABASE_URL, REDIS_URL and CELERY_BROKER_URL to run on PostgreSQL, a Redis cache and
-real Celery workers. DEBUG defaults on only so that a fresh checkout runs; production sets
-DJANGO_DEBUG=false and a real DJANGO_SECRET_KEY, and refuses to start otherwise.
+Set DATABASE_URL, REDIS_URL and CELERY_BROKER_URL to run on PostgreSQL, a Redis cache and a
+Redis broker (without one, Celery's broker is a local SQLite file). DEBUG defaults on only so
+that a fresh checkout runs; production sets DJANGO_DEBUG=false and a real DJANGO_SECRET_KEY,
+and refuses to start otherwise.
 """
 
 from pathlib import Path
@@ -40,7 +41,9 @@ INSTALLED_APPS = [
     "clinics",
     "capacity",
     "marketing",
+    "scenarios",
     "scorecards",
+    "pipeline",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +82,16 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a Celery worker process can share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+    # The web server and `make run`'s worker write the same file: WAL lets reads go on beside a
+    # write, and IMMEDIATE takes the write lock when a transaction begins, so that a second
+    # writer waits (up to `timeout` seconds) instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        }
+    )
 
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
@@ -158,12 +171,24 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "WeekdayEnum": "clinics.compute.WEEKDAYS",
-        "ScenarioStatusEnum": "capacity.models.Scenario.Status",
+        "ScenarioStatusEnum": "scenarios.models.Scenario.Status",
     },
 }
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL  # no broker: run tasks in-process
+# No broker configured: a local SQLite file through kombu's SQLAlchemy transport, and `make run`
+# starts a worker and beat beside the web server, so background work behaves as in production.
+# Tasks never run in-process in the served app; the tests make them eager (tests/conftest.py).
+CELERY_BROKER_URL = env.str(
+    "CELERY_BROKER_URL", default=f"sqla+sqlite:///{BASE_DIR / 'broker.sqlite3'}"
+)
+if CELERY_BROKER_URL.startswith(("sqla+sqlite:", "sqlalchemy+sqlite:")):
+    # Passed to SQLAlchemy's create_engine. No pooled connections: the worker forks its pool
+    # and beat after the broker is opened, and a SQLite connection must not cross a fork. The
+    # web server, the worker and beat share the file: a writer waits for another's lock.
+    from sqlalchemy.pool import NullPool
+
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"poolclass": NullPool, "connect_args": {"timeout": 30}}
+CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -172,10 +197,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 30
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="growthplan")
 CELERY_TIMEZONE = TIME_ZONE
+# Where beat keeps when each entry last ran (ignored by git).
+CELERY_BEAT_SCHEDULE_FILENAME = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "celerybeat-schedule")
+)
 CELERY_BEAT_SCHEDULE = {
-    "plan-nightly": {
-        "task": "marketing.tasks.plan_nightly",
+    "pipeline-nightly": {
+        "task": "pipeline.tasks.pipeline_nightly",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Starts the pipeline for changes whose own start never reached a worker (a broker hiccup).
+    "pipeline-sweep": {
+        "task": "pipeline.tasks.pipeline_sweep",
+        "schedule": 60.0,
     },
     "tnaa-daily": {
         "task": "capacity.tasks.tnaa_daily",

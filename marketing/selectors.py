@@ -15,7 +15,7 @@ from capacity import selectors as capacity_selectors
 from capacity.models import HELD, KEPT, Appointment, Status
 from clinics.models import Clinic, ServiceLine, VisitType
 from marketing import compute
-from marketing.models import Campaign, GoalChange, GoalStatus, NewPatientGoal, RecomputeJob
+from marketing.models import Campaign, GoalChange, GoalStatus, NewPatientGoal
 
 NOSHOW_DAYS = 90
 
@@ -527,17 +527,3 @@ def overrides_pending(
     if service_line_id is not None:
         goals = goals.filter(service_line_id=service_line_id)
     return goals.select_related("clinic", "service_line", "requested_by")
-
-
-def recompute_job_list(
-    *, clinic_codes: Iterable[str] | None = None, limit: int = 50
-) -> list[RecomputeJob]:
-    """The latest recompute jobs; given `clinic_codes`, only those for every clinic or for one
-    of these (JSON lists are matched here, the same way on SQLite and PostgreSQL)."""
-    jobs = RecomputeJob.objects.order_by("-queued_at", "-pk")
-    if clinic_codes is None:
-        return list(jobs[:limit])
-    mine = set(clinic_codes)
-    return [j for j in jobs[: limit * 4] if not j.clinic_codes or mine & set(j.clinic_codes)][
-        :limit
-    ]

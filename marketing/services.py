@@ -13,21 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from capacity import services as capacity_services
-from clinics.models import Clinic, ServiceLine, User
+from clinics import changes
+from clinics.models import Clinic, Reach, ServiceLine, User
 from growthplan import roles
 from growthplan.errors import DomainError
-from marketing import compute, demo, selectors, tasks
-from marketing.models import (
-    Campaign,
-    Channel,
-    GoalChange,
-    GoalStatus,
-    JobStatus,
-    NewPatientGoal,
-    RecomputeJob,
-)
-from scorecards import services as scorecard_services
+from marketing import compute, demo, selectors
+from marketing.models import Campaign, Channel, GoalChange, GoalStatus, NewPatientGoal
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +87,7 @@ def goal_request(
         goal=goal, user=user, field="requested", old=_text(old), new=str(requested), note=reason
     )
     goals_recompute(clinic=clinic, service_line=service_line, today=today)
+    _targets_changed(clinic=clinic, reason=f"goal {_label(goal)} requested")
     goal.refresh_from_db()
     logger.info("goal.requested", extra={"goal_id": goal.pk})
     return goal
@@ -123,8 +115,19 @@ def override_decide(
         goal=goal, user=user, field="status", old=old, new=goal.status, note=reason
     )
     goals_recompute(clinic=goal.clinic, service_line=goal.service_line, today=today)
+    _targets_changed(clinic=goal.clinic, reason=f"override for {_label(goal)} decided")
     goal.refresh_from_db()
     return goal
+
+
+def _label(goal: NewPatientGoal) -> str:
+    return f"{goal.clinic.code} {goal.service_line.code} {_month(goal.month)}"
+
+
+def _targets_changed(*, clinic: Clinic, reason: str) -> None:
+    """The caps were solved just now, for the page; the scorecards' targets and attainment
+    follow through the pipeline."""
+    changes.record(reason=reason, clinic_ids=[clinic.pk], reach=Reach.KPIS)
 
 
 RECOMPUTED_FIELDS = [
@@ -139,7 +142,9 @@ def goals_recompute(
     """Solve the horizon's caps with the stored requests and approved overrides, and store for
     every month its cap, binding constraint, headroom and target, and (for a request above the
     cap) the override request. A month without a goal gets a row with no request: its target
-    is the cap the app recommends. Returns the rows written; a rerun changes nothing."""
+    is the cap the app recommends. A request waiting for operations that a higher cap now
+    meets is settled, and its history says so. Returns the rows written; a rerun changes
+    nothing."""
     first = _month(today)
     goals = {
         _month(g.month): g
@@ -152,7 +157,7 @@ def goals_recompute(
         today=today, goals=goals.values(), slots=slots,
     )  # fmt: skip
     now = timezone.now()
-    new, stored = [], []
+    new, stored, settled = [], [], []
     for row in table.itertuples():
         goal = goals.get(row.period)
         if goal is None:
@@ -173,13 +178,21 @@ def goals_recompute(
             goal.status = GoalStatus.OVERRIDE_REQUESTED
         elif not above and goal.status == GoalStatus.OVERRIDE_REQUESTED:
             goal.status = GoalStatus.CAPPED  # capacity grew to meet the request
+            settled.append(
+                GoalChange(
+                    goal=goal, field="status", old=GoalStatus.OVERRIDE_REQUESTED,
+                    new=GoalStatus.CAPPED,
+                    note=f"cap rose to {row.cap}: request within the cap",
+                )
+            )  # fmt: skip
     NewPatientGoal.objects.bulk_create(new)
     # updated_at is left alone: it dates people's changes, which a stale save is told about.
     NewPatientGoal.objects.bulk_update(stored, RECOMPUTED_FIELDS)
+    GoalChange.objects.bulk_create(settled)
     return len(table)
 
 
-def plan_recompute(*, today: date, clinic_ids: Iterable[int] | None = None) -> int:
+def caps_recompute(*, today: date, clinic_ids: Iterable[int] | None = None) -> int:
     """Caps, headroom and targets for every service line of these clinics (default: all).
 
     Each clinic × service line is solved in its own transaction, so a long run never holds
@@ -201,75 +214,6 @@ def plan_recompute(*, today: date, clinic_ids: Iterable[int] | None = None) -> i
                 )
     logger.info("plan.recomputed", extra={"goals": written})
     return written
-
-
-# ---------------------------------------------------------------------------------------------
-# Recompute jobs: queued on supply or demand changes and nightly, visible to operations
-
-
-def recompute_enqueue(
-    *,
-    reason: str,
-    clinic_ids: Iterable[int] | None = None,
-    rollups: tuple[date, date] | None = None,
-) -> RecomputeJob | None:
-    """Queue a recompute of rollups, caps and targets for these clinics (None: all), once the
-    change that asks for it commits. Rollups cover `rollups` (first, last day), else the
-    nightly window: the months an import touched may lie further back. Clinics given but none
-    of them existing (deleted by the same change) queue nothing: a job's empty clinic list
-    means every clinic."""
-    codes = []
-    if clinic_ids is not None:
-        codes = sorted(
-            Clinic.objects.filter(pk__in=list(clinic_ids)).values_list("code", flat=True)
-        )
-        if not codes:
-            return None
-    first, last = rollups or (None, None)
-    job = RecomputeJob.objects.create(
-        reason=reason[:120], clinic_codes=codes, rollups_from=first, rollups_to=last
-    )
-    tasks.plan_recompute.delay_on_commit(job.pk)
-    return job
-
-
-def recompute_run(*, job: RecomputeJob, today: date) -> RecomputeJob:
-    """Run one recompute job: rollups over the nightly window, caps and targets, then the
-    scorecards' measurements.
-
-    Both steps replace rows by key, so a rerun (a retried or duplicated task) changes nothing.
-    A failure is recorded on the job and raised again for Celery to retry or report.
-    """
-    clinic_ids = (
-        list(Clinic.objects.filter(code__in=job.clinic_codes).values_list("pk", flat=True))
-        if job.clinic_codes
-        else None
-    )
-    if job.clinic_codes and not clinic_ids:  # its clinics were deleted since
-        clinic_ids = []
-    job.status, job.started_at, job.finished_at, job.error = (
-        JobStatus.RUNNING, timezone.now(), None, "",
-    )  # fmt: skip
-    job.save(update_fields=["status", "started_at", "finished_at", "error"])
-    try:
-        if job.rollups_from and job.rollups_to:
-            job.rollup_rows = capacity_services.rollups_recompute(
-                first=job.rollups_from, last=job.rollups_to, today=today, clinic_ids=clinic_ids
-            )
-        else:
-            job.rollup_rows = capacity_services.rollups_nightly(today=today, clinic_ids=clinic_ids)
-        job.goals = plan_recompute(today=today, clinic_ids=clinic_ids)
-        # Network and regional KPIs read every clinic, so the scorecards refresh whole.
-        job.measurements = scorecard_services.measurements_refresh(today=today)
-    except Exception as exc:
-        logger.exception("plan.recompute_failed", extra={"job_id": job.pk})
-        job.status, job.error = JobStatus.FAILED, f"{type(exc).__name__}: {exc}"
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
-        raise
-    job.status, job.finished_at = JobStatus.DONE, timezone.now()
-    job.save(update_fields=["status", "finished_at", "rollup_rows", "goals", "measurements"])
-    return job
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,7 +309,6 @@ def demo_marketing_seed(*, today: date, seed: int = 7) -> dict[str, int]:
     clinics = Clinic.objects.prefetch_related("service_lines").in_bulk(field_name="code")
     marketer = User.objects.filter(groups__name=roles.MARKETING).order_by("pk").first()
     operator = User.objects.filter(groups__name=roles.OPERATIONS).order_by("pk").first()
-    written = plan_recompute(today=today)
     Campaign.objects.filter(name__in=[c[0] for c in demo.CAMPAIGNS]).delete()
     campaigns = 0
     for name, channel, codes, offset, months, budget, leads, conversion in demo.CAMPAIGNS:
@@ -404,7 +347,7 @@ def demo_marketing_seed(*, today: date, seed: int = 7) -> dict[str, int]:
                 )  # fmt: skip
     past = _demo_past_goals(today=today, seed=seed)
     return {
-        "goal_rows": written, "campaigns": campaigns, "goals_requested": goals,
+        "campaigns": campaigns, "goals_requested": goals,
         "past_goals": past,
     }  # fmt: skip
 

@@ -22,5 +22,4 @@ urlpatterns = [
         views.CampaignDeleteView.as_view(),
         name="marketing-campaign-delete",
     ),
-    path("jobs/", views.JobsView.as_view(), name="marketing-jobs"),
 ]

@@ -23,7 +23,7 @@ from clinics import selectors as clinic_selectors
 from clinics.models import Clinic, ServiceLine
 from marketing import charts, compute, selectors, services
 from marketing.forms import CampaignForm, NetworkGoalForm
-from marketing.models import Campaign, GoalStatus, JobStatus, NewPatientGoal
+from marketing.models import Campaign, GoalStatus, NewPatientGoal
 
 PAST_MONTHS = 6
 MAX_GOAL = 1_000_000  # a typo guard, well inside the database's integer
@@ -374,7 +374,7 @@ class DashboardView(PermissionRequiredMixin, View):
         context["campaigns"] = _campaign_summaries(ids, today, line)
         pending = selectors.overrides_pending(clinic_ids=ids, service_line_id=line_id)
         context["pending"] = list(pending[:20])
-        context["can_recompute"] = request.user.has_perm("marketing.add_recomputejob")
+        context["can_recompute"] = request.user.has_perm("pipeline.add_recomputejob")
         return render(request, "marketing/dashboard.html", context)
 
 
@@ -640,40 +640,3 @@ class CampaignDeleteView(PermissionRequiredMixin, View):
         services.campaign_delete(campaign=campaign)
         messages.success(request, f"Deleted campaign “{name}”.")
         return redirect("marketing-campaign-list")
-
-
-# ---------------------------------------------------------------------------------------------
-# Recompute jobs
-
-
-class JobsView(PermissionRequiredMixin, View):
-    """What recomputed caps and targets, when, how long it took, and whether it failed."""
-
-    permission_required = "marketing.view_recomputejob"
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        scoped = getattr(request.user, "organization_id", None)
-        codes = [c.code for c in _clinics(request)] if scoped else None
-        jobs = selectors.recompute_job_list(clinic_codes=codes)
-        context = {
-            "jobs": jobs,
-            "busy": any(j.status in (JobStatus.QUEUED, JobStatus.RUNNING) for j in jobs),
-            "can_recompute": request.user.has_perm("marketing.add_recomputejob"),
-        }
-        return render(request, "marketing/jobs.html", context)
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        if not request.user.has_perm("marketing.add_recomputejob"):
-            raise PermissionDenied("operations run recomputes")
-        # A user of one organization recomputes its clinics; others the whole network.
-        scoped = getattr(request.user, "organization_id", None)
-        job = services.recompute_enqueue(
-            reason=f"requested by {request.user.get_username()}",
-            clinic_ids=[c.pk for c in _clinics(request)] if scoped else None,
-        )
-        messages.success(
-            request,
-            f"Recompute queued (job {job.pk}): caps, headroom and targets are worked out again "
-            "in the background; reload to follow it.",
-        )
-        return redirect("marketing-jobs")

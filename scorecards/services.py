@@ -15,10 +15,11 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from capacity.models import DailyRollup
+from clinics import changes
 from clinics import demo as clinics_demo
-from clinics.models import Clinic, Region, User
+from clinics.models import Clinic, Reach, Region, User
 from growthplan.errors import DomainError
-from scorecards import compute, demo, importers, selectors, tasks
+from scorecards import compute, demo, importers, selectors
 from scorecards.models import (
     KPI,
     Aggregation,
@@ -39,7 +40,12 @@ logger = logging.getLogger(__name__)
 
 # Months of history every refresh recomputes; older measurements stay as they were.
 REFRESH_MONTHS = 27
+# How far back a visit reaches: the 12-month retention of the cohorts a year before it, and
+# year-on-year growth a year after (`refresh_months`).
+REACH_BACK_MONTHS = 13
 REPLACED = (MeasurementSource.COMPUTED, MeasurementSource.ROLLED_UP, MeasurementSource.DERIVED)
+# KPIs computed from the network's templates and providers alone, not from appointments.
+SUPPLY_KPIS = ("template_standardization",)
 
 
 def _window(today: date, months: int) -> tuple[date, date, list[date]]:
@@ -198,14 +204,19 @@ def _capacity_targets(first: date, last: date) -> list[Target]:
 
 
 @transaction.atomic
-def measurements_refresh(*, today: date, months: int = REFRESH_MONTHS) -> int:
-    """Recompute every computed, rolled-up and derived measurement of the window.
+def measurements_refresh(
+    *, today: date, months: int = REFRESH_MONTHS, keep: Iterable[str] = ()
+) -> int:
+    """Recompute every computed, rolled-up and derived measurement of the window (the last
+    `months` months, from the start of a quarter), but those of the KPIs in `keep`, whose
+    inputs did not change (`SUPPLY_KPIS` when only data changed).
 
     Replaces those rows by key (entered values are never touched) and the capacity-derived
     targets of the window, so a rerun changes nothing. Returns the rows written.
     """
     first, last, starts = _window(today, months)
-    kpis = list(KPI.objects.filter(active=True))
+    keep = list(keep)
+    kpis = list(KPI.objects.filter(active=True).exclude(code__in=keep))
     computed = _computed(
         first, last, starts, today, [k for k in kpis if k.source == Source.COMPUTED]
     )
@@ -223,7 +234,9 @@ def measurements_refresh(*, today: date, months: int = REFRESH_MONTHS) -> int:
         else fresh
     )
     by_code = {k.code: k for k in kpis}
-    Measurement.objects.filter(source__in=REPLACED, period_start__gte=first).delete()
+    Measurement.objects.filter(source__in=REPLACED, period_start__gte=first).exclude(
+        kpi__code__in=keep
+    ).delete()
     # An entered value wins over anything computed for the same key.
     taken = set(
         Measurement.objects.filter(period_start__gte=first).values_list(
@@ -241,11 +254,24 @@ def measurements_refresh(*, today: date, months: int = REFRESH_MONTHS) -> int:
     ]  # fmt: skip
     Measurement.objects.bulk_create(rows, batch_size=2000)
     Target.objects.filter(source=TargetSource.CAPACITY, period_from__gte=first).delete()
-    # Goals run a year ahead; their targets are in force before the months are measured.
-    horizon = compute.month_end(compute.month_add(first, months + 12))
+    # Goals run a year ahead; their targets are in force before the months are measured. The
+    # horizon is the full window's whatever `months`, so a shorter refresh ends where it does.
+    full_first = _window(today, REFRESH_MONTHS)[0]
+    horizon = compute.month_end(compute.month_add(full_first, REFRESH_MONTHS + 12))
     Target.objects.bulk_create(_capacity_targets(first, horizon), batch_size=2000)
     logger.info("scorecards.refreshed", extra={"rows": len(rows), "first": str(first)})
     return len(rows)
+
+
+def refresh_months(*, today: date, changed_from: date | None) -> int:
+    """The months a refresh must cover when appointments changed from `changed_from` on (None:
+    anything, anywhere): back far enough for every cohort KPI a visit then can reach."""
+    if changed_from is None:
+        return REFRESH_MONTHS
+    reach = compute.month_add(changed_from.replace(day=1), -REACH_BACK_MONTHS)
+    this_month = today.replace(day=1)
+    span = (this_month.year - reach.year) * 12 + this_month.month - reach.month + 1
+    return max(1, min(REFRESH_MONTHS, span))
 
 
 def _num(value) -> float | None:
@@ -420,7 +446,7 @@ def measurement_save(
     )  # fmt: skip
     counts, (measurement,) = _measurements_write([row], user)
     if counts["unchanged"] == 0:
-        tasks.measurements_refresh.delay_on_commit()
+        _kpis_changed(f"{kpi.code} for {scope.type} {scope.code} {parsed.label} entered")
     logger.info("measurement.entered", extra={"kpi": kpi.code, "period": parsed.label})
     return measurement
 
@@ -441,7 +467,7 @@ def measurements_import(*, content: bytes, user, dry_run: bool = False) -> dict:
         if dry_run:
             transaction.set_rollback(True)
         elif counts["created"] or counts["updated"]:
-            tasks.measurements_refresh.delay_on_commit()
+            _kpis_changed(f"KPI file: {counts['created'] + counts['updated']} values")
     logger.info(
         "measurements.imported",
         extra={f"rows_{name}": count for name, count in counts.items()} | {"dry_run": dry_run},
@@ -455,8 +481,13 @@ def measurements_delete(*, measurements: Iterable[Measurement]) -> int:
     ids = [m.pk for m in measurements if m.source == MeasurementSource.ENTERED]
     deleted, _ = Measurement.objects.filter(pk__in=ids).delete()
     if deleted:
-        tasks.measurements_refresh.delay_on_commit()
+        _kpis_changed(f"{deleted} entered values deleted")
     return deleted
+
+
+def _kpis_changed(reason: str) -> None:
+    """Entered values feed roll-ups and derived KPIs of every scope: one refresh follows."""
+    changes.record(reason=reason, reach=Reach.KPIS)
 
 
 class TargetComputedError(DomainError):
@@ -656,13 +687,12 @@ def target_delete(*, target: Target, user) -> None:
 
 @transaction.atomic
 def demo_scorecards_seed(*, today: date, seed: int = 7) -> dict[str, int]:
-    """Two years of entered KPIs, the board's budgets and targets, four maturity assessments,
-    then the measurement refresh and notes on the network's red KPIs (scorecards.demo).
+    """Two years of entered KPIs, the board's budgets and targets and four maturity
+    assessments (scorecards.demo); the measurements follow through the pipeline.
 
     Rows are keyed and existing keys are skipped, so a rerun changes nothing; entered values
     someone changed are kept. Run after the demo network, its history and its goals.
     """
-    # Imported here: this section sits at the end of a module shared with other use cases.
 
     found = Clinic.objects.select_related("region__organization").prefetch_related("service_lines")
     clinics = [
@@ -715,12 +745,10 @@ def demo_scorecards_seed(*, today: date, seed: int = 7) -> dict[str, int]:
             scores={code: scores.get(code, lowest) for code in dimensions},
         )  # fmt: skip
         assessments += 1
-    refreshed = measurements_refresh(today=today)
-    notes = _demo_notes(demo.latest_closed_quarter(today), by_role)
+    _kpis_changed("demo KPI values")
     logger.info("scorecards.demo_seeded", extra={"entered": entered, "targets": targets})
     return {
         "entered": entered, "targets": targets, "assessments": assessments,
-        "refreshed": refreshed, "notes": notes,
     }  # fmt: skip
 
 
@@ -764,6 +792,17 @@ def _demo_targets(rows, kpis: dict[str, KPI], user) -> int:
         )  # fmt: skip
     Target.objects.bulk_create(fresh)
     return len(fresh)
+
+
+@transaction.atomic
+def demo_notes_seed(*, today: date) -> int:
+    """Owners' notes on the network's red KPIs of the last closed quarter: run once the
+    measurements are refreshed, since red is read from them."""
+    by_role = {
+        role: User.objects.filter(username=username).first()
+        for username, _password, role, _name in clinics_demo.DEMO_USERS
+    }
+    return _demo_notes(demo.latest_closed_quarter(today), by_role)
 
 
 def _demo_notes(period: compute.Period, by_role: dict) -> int:

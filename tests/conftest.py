@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import redis
-from django.conf import settings
 
 from growthplan import celery_app, roles
 from tests import factories
@@ -24,7 +23,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
-# Where the worker tests find Redis when CELERY_BROKER_URL is unset (make test on SQLite).
+# Where the worker tests find Redis when CELERY_BROKER_URL is unset (make test on SQLite): not
+# the settings' default, the SQLite broker of `make run`, which the tests never use.
 LOCAL_BROKER = "redis://127.0.0.1:6379/15"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -39,7 +39,10 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(autouse=True)
 def _tasks_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Unit tests run tasks in-process; tests that ask for `celery_worker` go through Redis."""
+    """Unit tests run tasks in-process; tests that ask for `celery_worker` go through Redis.
+
+    The settings never make tasks eager (the served app always queues them): this does.
+    """
     eager = "celery_worker" not in request.fixturenames
     before = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = eager
@@ -100,10 +103,11 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Pop
     """A `celery worker` process on the Redis broker, using the test database.
 
     Tests that use it also need `transactional_db`, so that the worker sees committed rows.
-    Without CELERY_BROKER_URL it uses the local Redis (database 15); a broker that cannot be
-    reached fails the test: a test that needs a service never skips.
+    It uses the environment's CELERY_BROKER_URL, else the local Redis (database 15), never the
+    settings' default SQLite broker; a broker that cannot be reached fails the test: a test that
+    needs a service never skips.
     """
-    broker = settings.CELERY_BROKER_URL or LOCAL_BROKER
+    broker = os.environ.get("CELERY_BROKER_URL") or LOCAL_BROKER
     try:
         redis.Redis.from_url(broker).ping()
     except redis.RedisError as exc:
@@ -134,11 +138,13 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Pop
             worker.kill()
             pytest.fail(f"the Celery worker did not start:\n{log_path.read_text()[-3000:]}")
         time.sleep(0.2)
-    previous = celery_app.conf.task_default_queue, celery_app.conf.broker_url
-    celery_app.conf.task_default_queue, celery_app.conf.broker_url = queue, broker
+    conf = celery_app.conf
+    previous = conf.task_default_queue, conf.broker_url, conf.broker_transport_options
+    # The SQLite broker's transport options are SQLAlchemy's, not Redis's.
+    conf.task_default_queue, conf.broker_url, conf.broker_transport_options = queue, broker, {}
     _reconnect()
     yield worker
-    celery_app.conf.task_default_queue, celery_app.conf.broker_url = previous
+    conf.task_default_queue, conf.broker_url, conf.broker_transport_options = previous
     _reconnect()
     worker.terminate()
     try:
@@ -148,8 +154,8 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[subprocess.Pop
 
 
 def _reconnect() -> None:
-    # Producers made before the switch still lead to the old broker (without a configured one,
-    # Celery's default AMQP on localhost); `close()` drops the connection pool, not them.
+    # Producers made before the switch still lead to the old broker (the settings' SQLite file
+    # when none is configured); `close()` drops the connection pool, not them.
     celery_app.close()
     celery_app.amqp._producer_pool = None
 

@@ -42,7 +42,7 @@ TREND_LENGTH = 24  # periods on a KPI's chart; the scorecard's sparklines show 1
 WORST_CLINICS = 3  # clinics whose providers are listed under a region's or the network's KPI
 STATUS_ORDER = {compute.RED: 0, compute.AMBER: 1, compute.GREEN: 2, compute.GREY: 3}
 VBC_PARTS = ("net_patient_revenue", "quality_score", "operating_expense")
-# Where capacity/definitions.html explains the KPI.
+# Where scorecards/definitions.html explains the KPI.
 DEFINITION_ANCHORS = {
     "utilization": "utilization", "kept_utilization": "utilization", "no_show_rate": "noshow",
     "late_cancel_rate": "late-cancel", "tnaa_new": "tnaa", "tnaa_established": "tnaa",

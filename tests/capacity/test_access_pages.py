@@ -87,11 +87,3 @@ def test_an_empty_network_explains_the_standardization_index(client, board_user)
         "No provider has a template today"
         in client.get("/capacity/standardization/").content.decode()
     )
-
-
-@pytest.mark.django_db
-def test_the_definitions_page_defines_access_and_standardization(client, board_user):
-    client.force_login(board_user)
-    page = client.get("/capacity/definitions/").content.decode()
-    for anchor in ('id="tnaa"', 'id="standardization"', 'id="imported-slots"'):
-        assert anchor in page

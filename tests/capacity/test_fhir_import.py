@@ -184,22 +184,26 @@ def test_waitlisted_and_proposed_appointments_are_counted_apart(lakeside):
     assert sorted(Appointment.objects.values_list("external_id", flat=True)) == ["a1", "a2"]
 
 
-def test_the_command_imports_and_rolls_up_directly(lakeside, tmp_path):
+def test_the_command_imports_and_the_pipeline_rolls_up(
+    lakeside, tmp_path, django_capture_on_commit_callbacks
+):
     # given: the calendar as a file
     path = tmp_path / "calendar.json"
     path.write_bytes(calendar())
     out = StringIO()
-    # when
-    call_command(
-        "import_appointments", str(path), "--format", "fhir", "--source", "ehr", stdout=out
-    )
-    # then: the whole of July is rolled up at once, no worker needed
+    # when: imported; the pipeline starts once the import commits
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command(
+            "import_appointments", str(path), "--format", "fhir", "--source", "ehr", stdout=out
+        )
+    # then: the command says the numbers follow, and July's slots are rolled up
     assert out.getvalue().splitlines() == [
         f"imported 2 rows from {path}: 2 new, 0 updated, 0 unchanged; dates 2024-07-01 to 2024-07-01",
         "calendar slots: 5 (5 new, 0 updated, 0 unchanged)",
-        f"rollups: {DailyRollup.objects.count()} rows for 2024-07-01 to 2024-07-31",
+        "rollups, caps, targets and scorecards: recomputing in the background (see Jobs; --wait waits for them)",
     ]
-    assert sum(DailyRollup.objects.values_list("available_minutes", flat=True)) == 300
+    july = DailyRollup.objects.filter(date__range=(date(2024, 7, 1), date(2024, 7, 31)))
+    assert sum(july.values_list("available_minutes", flat=True)) == 300
 
 
 def test_the_command_names_each_problem_and_fails(lakeside, tmp_path):

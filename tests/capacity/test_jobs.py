@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from capacity import services
 from capacity.models import Appointment, AppointmentImport, DailyRollup
-from marketing.models import JobStatus, RecomputeJob
+from pipeline.models import JobStatus, RecomputeJob
 from tests import factories
 from tests.capacity.test_import import GOOD, network
 from tests.conftest import wait_for
@@ -123,6 +123,7 @@ def test_a_real_worker_imports_and_recomputes(transactional_db, celery_worker, c
     )
     recompute = wait_for(lambda: RecomputeJob.objects.filter(status=JobStatus.DONE).first())
     assert (recompute.reason, recompute.clinic_codes) == (f"appointment import #{job_id}", ["C01"])
-    assert (recompute.rollups_from, recompute.rollups_to) == (date(2024, 7, 1), date(2024, 7, 31))
+    # C01's history starts with this file: rolled up from July to the end of its window
+    assert (recompute.months_from, recompute.months_to) == (date(2024, 7, 1), None)
     assert DailyRollup.objects.filter(date=date(2024, 7, 1), held_count__gt=0).exists()
     assert Appointment.objects.count() == 3

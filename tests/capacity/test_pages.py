@@ -53,20 +53,6 @@ def test_empty_pages_say_what_to_import(client, ops_user):
     assert "No utilization yet" in page and "Import appointments" in page
 
 
-@pytest.mark.django_db
-def test_the_definitions_page_explains_every_figure(client, board_user):
-    client.force_login(board_user)
-    page = client.get("/capacity/definitions/").content.decode()
-    for term in (
-        "Available minutes",
-        "Unutilized minutes",
-        "No-show rate",
-        "Late cancellation",
-        "New patient",
-    ):
-        assert term in page
-
-
 def test_the_provider_table_counts_unutilized_per_provider_day(client, board_user, month):  # noqa: F811
     client.force_login(board_user)
     response = client.get("/capacity/clinics/C01/?from=2024-07&to=2024-07&format=providers.csv")

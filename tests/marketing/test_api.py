@@ -166,7 +166,7 @@ def two_clinics(lakeside):
         clinic=c02, template=provider.assignments.get().template, weekdays=[0],
         starts_on=date(2025, 9, 1),
     )  # fmt: skip
-    services.plan_recompute(today=TODAY)
+    services.caps_recompute(today=TODAY)
     return clinic, c02, np_.service_line
 
 

@@ -14,7 +14,7 @@ GOALS = "/marketing/goals/?clinic=C01&line=ORTHO"
 
 @pytest.fixture
 def planned(lakeside):  # noqa: F811
-    services.plan_recompute(today=TODAY)
+    services.caps_recompute(today=TODAY)
     return lakeside
 
 

@@ -1,4 +1,4 @@
-"""Marketing pages: goals, override decisions, the dashboard, network goals, campaigns, jobs.
+"""Marketing pages: goals, override decisions, the dashboard, network goals, campaigns.
 
 Numbers come from the hand-worked Lakeside fixture (test_np_capacity): on 15 August 2025 the
 horizon runs 2025-08 … 2026-07; September's cap is 27 (sustainable follow-up capacity),
@@ -21,7 +21,6 @@ from marketing.models import (
     GoalChange,
     GoalStatus,
     NewPatientGoal,
-    RecomputeJob,
 )
 from tests import factories
 from tests.marketing.test_np_capacity import TODAY, lakeside  # noqa: F401
@@ -35,7 +34,7 @@ ROLES = [roles.MARKETING, roles.OPERATIONS, roles.BOARD, roles.ADMINISTRATOR]
 def planned(lakeside):  # noqa: F811
     """Lakeside with its caps computed for the horizon, as the nightly recompute leaves it."""
     clinic, _provider, np_ = lakeside
-    services.plan_recompute(today=TODAY)
+    services.caps_recompute(today=TODAY)
     return clinic, np_.service_line
 
 
@@ -619,40 +618,10 @@ def test_only_marketing_changes_campaigns(client, user_with_role, campaign, role
     assert list(Campaign.objects.values_list("name", "expected_leads")) == before
 
 
-# ---------------------------------------------------------------------------------------------
-# Jobs
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_every_role_reads_the_jobs(client, user_with_role, role, db):
-    RecomputeJob.objects.create(reason="nightly", clinic_codes=["C01"], goals=12)
-    client.force_login(user_with_role(role))
-    page = client.get("/marketing/jobs/").content.decode()
-    assert "nightly" in page and "C01" in page
-    assert ("Recompute now" in page) == (role in (roles.OPERATIONS, roles.ADMINISTRATOR))
-
-
-@pytest.mark.django_db
-def test_operations_queue_a_recompute(client, ops_user):
-    client.force_login(ops_user)
-    response = client.post("/marketing/jobs/")
-    assert response.status_code == 302
-    job = RecomputeJob.objects.get()
-    assert (job.reason, job.clinic_codes, job.status) == ("requested by olivia", [], "queued")
-    assert "Recompute queued" in client.get("/marketing/jobs/").content.decode()
-
-
-@pytest.mark.parametrize("role", [roles.MARKETING, roles.BOARD])
-def test_only_operations_queue_a_recompute(client, user_with_role, role, db):
-    client.force_login(user_with_role(role))
-    assert client.post("/marketing/jobs/").status_code == 403
-    assert not RecomputeJob.objects.exists()
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "url",
-    ["/marketing/", GOALS, "/marketing/network-goal/", "/marketing/campaigns/", "/marketing/jobs/"],
+    ["/marketing/", GOALS, "/marketing/network-goal/", "/marketing/campaigns/", "/jobs/"],
 )
 def test_no_page_without_login(client, url):
     response = client.get(url)

@@ -9,6 +9,7 @@ from django.db.models import Count, Max, Min
 
 from marketing import services as marketing_services
 from marketing.models import NewPatientGoal
+from pipeline import services as pipeline_services
 from scorecards import compute, demo, selectors, services
 from scorecards.models import KpiNote, MaturityAssessment, Measurement, Target
 
@@ -182,10 +183,10 @@ def test_the_demo_scorecards_mix_green_amber_and_red_and_a_rerun_changes_nothing
     before = _snapshot()
     marketing_services.demo_marketing_seed(today=TODAY, seed=7)
     again = services.demo_scorecards_seed(today=TODAY, seed=7)
+    pipeline_services.run_now(today=TODAY)
+    notes = services.demo_notes_seed(today=TODAY)
     # then: nothing new is written and every number is the same
-    assert (again["entered"], again["targets"], again["assessments"], again["notes"]) == (
-        0, 0, 0, 0,
-    )  # fmt: skip
+    assert (again["entered"], again["targets"], again["assessments"], notes) == (0, 0, 0, 0)
     assert _snapshot() == before
 
     # and with --if-empty the command leaves the demo alone

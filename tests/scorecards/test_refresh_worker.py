@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from capacity import services as capacity_services
-from marketing.models import JobStatus, RecomputeJob
+from pipeline.models import JobStatus, RecomputeJob
 from scorecards import compute
 from scorecards.models import Measurement
 from tests import factories

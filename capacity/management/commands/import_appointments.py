@@ -1,9 +1,11 @@
+import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from capacity import importers, services
+from clinics import changes
+from clinics.models import Change
 
 
 class Command(BaseCommand):
@@ -17,14 +19,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="check and report, write nothing"
         )
+        parser.add_argument(
+            "--wait",
+            type=int,
+            nargs="?",
+            const=900,
+            default=0,
+            metavar="SECONDS",
+            help="wait (up to 900 s, or SECONDS) until every number the import reaches is fresh",
+        )
 
     def handle(self, *args, path: Path, file_format: str, mapping: Path | None, source: str | None,
-               dry_run: bool, **options):  # fmt: skip
+               dry_run: bool, wait: int, **options):  # fmt: skip
         try:
             content = path.read_bytes()
             mapping_doc = services.mapping_load(mapping.read_text("utf-8")) if mapping else None
         except OSError as exc:
             raise CommandError(f"cannot read {exc.filename}: {exc.strerror}") from exc
+        since = Change.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         try:
             summary = services.appointments_import(
                 content=content,
@@ -52,10 +64,27 @@ class Command(BaseCommand):
             )
         if summary.get("tentative"):
             self.stdout.write(f"tentative (proposed, pending, waitlist): {summary['tentative']}")
-        span = services.touched_months(summary)
-        if not dry_run and span:
-            rows = services.rollups_recompute(
-                first=span[0], last=span[1], today=timezone.localdate(),
-                clinic_ids=summary["clinic_ids"],
-            )  # fmt: skip
-            self.stdout.write(f"rollups: {rows} rows for {span[0]} to {span[1]}")
+        if dry_run or not summary["clinic_ids"]:
+            return
+        self._await(summary["clinic_ids"], since, wait)
+
+    def _await(self, clinic_ids: list[int], since: int, wait: int) -> None:
+        pending = changes.pending(clinic_ids=clinic_ids, since_pk=since)
+        if not pending:
+            self.stdout.write("rollups, caps, targets and scorecards: up to date")
+            return
+        if not wait:
+            self.stdout.write(
+                "rollups, caps, targets and scorecards: recomputing in the background "
+                "(see Jobs; --wait waits for them)"
+            )
+            return
+        deadline = time.monotonic() + wait
+        while pending and time.monotonic() < deadline:
+            time.sleep(1)
+            pending = changes.pending(clinic_ids=clinic_ids, since_pk=since)
+        if pending:
+            raise CommandError(
+                f"imported, but the recompute did not finish within {wait} s: is a worker running?"
+            )
+        self.stdout.write("rollups, caps, targets and scorecards: up to date")
