@@ -166,7 +166,8 @@ def bound_by_rooms(slots: pd.DataFrame, clinics: pd.DataFrame) -> pd.DataFrame:
         out["available_slots"] = pd.Series(dtype=float)
         return out
     capacity = out[["clinic_id"]].merge(clinics[["clinic_id", "room_capacity"]], how="left")
-    group, _ = pd.factorize(pd.MultiIndex.from_arrays([out["clinic_id"], out["date"]]))
+    # One number per clinic-day; ngroup does it without building a tuple per slot.
+    group = out.groupby(["clinic_id", "date"], sort=False).ngroup().to_numpy()
     starts = out["start_minute"].to_numpy(dtype=np.int64)
     ends = out["end_minute"].to_numpy(dtype=np.int64)
     weighted = "weight" in out

@@ -64,18 +64,20 @@ def cap_inputs(
     supply = _supply(
         clinic=clinic, service_line=service_line, first=first, months=months + reach, slots=slots
     )
-    booked = visits[visits["held"]].groupby(["month", "is_new_patient"])
-    counts = booked.size()
-    minutes = booked["minutes"].sum()
+    held = visits[visits["held"]].groupby(["month", "is_new_patient"])
+    counts = held.size().unstack(fill_value=0).reindex(columns=[True, False], fill_value=0)
+    minutes = (
+        held["minutes"].sum().unstack(fill_value=0).reindex(columns=[True, False], fill_value=0)
+    )
     base = compute.base_minutes(visits, current_month=current)
     frame = pd.DataFrame({"period": [compute.month_add(first, n) for n in range(months + reach)]})
     frame["np_minutes"] = frame["period"].map(supply["np_minutes"]).fillna(0.0)
     frame["established_minutes"] = frame["period"].map(supply["established_minutes"]).fillna(0.0)
     frame["base_minutes"] = base
-    frame["established_booked_minutes"] = [
-        float(minutes.get((p, False), 0)) for p in frame["period"]
-    ]
-    frame["np_booked"] = [int(counts.get((p, True), 0)) for p in frame["period"]]
+    frame["established_booked_minutes"] = (
+        frame["period"].map(minutes[False]).fillna(0).astype(float)
+    )
+    frame["np_booked"] = frame["period"].map(counts[True]).fillna(0).astype(int)
     kept_new = visits[visits["is_new_patient"] & visits["kept"]].groupby("month").size()
     past = {compute.month_add(first, -k): int(kept_new.get(compute.month_add(first, -k), 0))
             for k in range(1, reach + 1)}  # fmt: skip
@@ -124,7 +126,7 @@ def _supply(
         slots = clinic_slots(clinic=clinic, first=first, months=months)
     ours = set(service_line.visit_types.values_list("pk", flat=True))
     slots = slots[slots["visit_type_id"].isin(ours)].copy()
-    slots["month"] = pd.to_datetime(slots["date"]).dt.strftime("%Y-%m")
+    slots["month"] = _months_of(slots["date"])
     slots["is_new_patient"] = slots["is_new_patient"].astype(bool)
     by_class = (
         slots.groupby(["month", "is_new_patient"])["available_minutes"]
@@ -168,11 +170,18 @@ def _visits(*, clinic: Clinic, service_line: ServiceLine, first: str, months: in
     frame = pd.DataFrame.from_records(
         list(rows), columns=["patient_key", "date", "is_new_patient", "status", "minutes"]
     )
-    frame["month"] = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m")
+    frame["month"] = _months_of(frame["date"])
     frame["kept"] = frame["status"].isin([s.value for s in KEPT])
     frame["held"] = frame["status"].isin([s.value for s in HELD])
     frame["is_new_patient"] = frame["is_new_patient"].astype(bool)
     return frame[compute.VISIT_COLUMNS]
+
+
+def _months_of(dates: pd.Series) -> pd.Series:
+    """ "YYYY-MM" of each date, formatted once per distinct day rather than once per row."""
+    days = pd.to_datetime(dates)
+    labels = {d: d.strftime("%Y-%m") for d in days.unique()}
+    return days.map(labels).astype(object)
 
 
 def _noshow_rate(*, clinic: Clinic, service_line: ServiceLine, today: date) -> float:

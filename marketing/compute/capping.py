@@ -54,6 +54,12 @@ def month_add(period: str, months: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
+def month_indices(periods: pd.Series) -> pd.Series:
+    """`month_index` of every row, worked out once per distinct month: a clinic's visits span
+    a few tens of months, not hundreds of thousands."""
+    return periods.map({p: month_index(p) for p in periods.unique()}).astype("int64")
+
+
 def month_index(period: str) -> int:
     """Months since year 0 of "YYYY-MM", so that months subtract; ValueError when malformed."""
     try:
@@ -331,7 +337,7 @@ def cohorts(visits: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     new_patients = first.value_counts().rename("new_patients").rename_axis("cohort_month")
     followed = known[~known["is_new_patient"] & known["kept"]].join(first, on="patient_key")
     followed = followed[followed["cohort_month"].notna()].copy()
-    followed["k"] = followed["month"].map(month_index) - followed["cohort_month"].map(month_index)
+    followed["k"] = month_indices(followed["month"]) - month_indices(followed["cohort_month"])
     followed = followed[followed["k"] >= 0]
     followups = followed.groupby(["cohort_month", "k"]).size().rename("followups")
     return new_patients.reset_index(), followups.reset_index()
@@ -348,9 +354,9 @@ def base_minutes(
     without a patient key count as outside every cohort.
     """
     now = month_index(current_month)
-    month = visits["month"].map(month_index)
+    month = month_indices(visits["month"])
     new = visits[visits["is_new_patient"] & visits["kept"] & (visits["patient_key"] != "")]
-    first = _first_month(new).map(month_index)
+    first = month_indices(_first_month(new))
     recent = set(first[(first >= now - k_max) & (first < now)].index)
     trailing = (
         ~visits["is_new_patient"]
