@@ -35,6 +35,7 @@ def appointments_csv(
     count: int,
     today: date,
     seed: int = 7,
+    id_prefix: str = "B",
 ) -> bytes:
     """`count` appointments on the slots, sorted by start, as a canonical CSV file.
 
@@ -43,7 +44,8 @@ def appointments_csv(
     code, minutes and is_new_patient. Each slot is used at most once while there are enough of
     them; beyond that some are double-booked. Days before `today` are resolved (a few left
     booked, as unresolved), later days booked or cancelled; bookings and cancellations are made
-    before `today` and before the start.
+    before `today` and before the start. Ids are `id_prefix` and a running number, so that
+    another file (a day's, "D…") adds rows instead of updating these.
     """
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(slots), size=count, replace=count > len(slots))
@@ -88,7 +90,8 @@ def appointments_csv(
     referral = np.where(new, REFERRALS[rng.integers(0, len(REFERRALS), count)], "")
     frame = pd.DataFrame(
         {
-            "appointment_id": "B" + pd.Series(np.arange(1, count + 1)).astype(str).str.zfill(8),
+            "appointment_id": id_prefix
+            + pd.Series(np.arange(1, count + 1)).astype(str).str.zfill(8),
             "clinic_code": rows["code"],
             "provider_npi": rows["npi"],
             "visit_type_code": rows["visit_type_code"],

@@ -23,21 +23,30 @@ import django
 import pandas as pd
 from django.db import connection, transaction
 from django.db.models import Count
+from django.db.models.functions import TruncMonth
 from django.test import Client
 
 from bench import data
 from capacity import compute, importers, selectors, services
 from capacity.models import Appointment, DailyRollup
-from capacity.scenarios import services as scenario_services
+from clinics import changes
 from clinics import services as clinic_services
-from clinics.models import Clinic, Provider, User, VisitType
+from clinics.models import Change, Clinic, Provider, User, VisitType
+from marketing import selectors as marketing_selectors
 from marketing import services as marketing_services
+from pipeline import services as pipeline_services
+from pipeline.models import JobClinic, JobStatus
+from scenarios import services as scenario_services
 from scorecards import services as scorecard_services
 
 SOURCE = "bench"
 MONTHS_BACK = 15
 DAYS_AHEAD = 92
 SLOT_COLUMNS = ["clinic_id", "provider_id", "visit_type_id", "date", "start_minute"]
+# A day's file from the scheduling system: yesterday's bookings, on free slots of every clinic
+# over the two weeks from today, with ids of their own ("D…") so that they add rows.
+DAY_PREFIX = "D"
+DAY_SPAN_DAYS = 14
 # The same columns as the import file, typed as the import stores them, without keys or indexes.
 FLOOR_TABLE = "bench_copy_floor"
 FLOOR_TABLE_SQL = f"""
@@ -74,6 +83,34 @@ SELECT a.clinic_id, v.service_line_id, a.patient_key, date_trunc('month', a.loca
        COUNT(*) FILTER (WHERE a.status IN %(kept)s)
 FROM capacity_appointment a JOIN clinics_visittype v ON v.id = a.visit_type_id
 GROUP BY 1, 2, 3, 4, 5
+"""
+
+# The demand figures of GROUP_BY_SQL over just the clinic-months a day's file touched.
+DAY_GROUP_BY_SQL = """
+SELECT a.clinic_id, a.provider_id, a.is_new_patient, a.local_date,
+       COALESCE(SUM(a.duration_minutes) FILTER (WHERE a.status IN %(held)s), 0),
+       COUNT(*) FILTER (WHERE a.status IN %(held)s),
+       COALESCE(SUM(a.duration_minutes) FILTER (WHERE a.status IN %(kept)s), 0),
+       COUNT(*) FILTER (WHERE a.status IN %(kept)s),
+       COUNT(*) FILTER (WHERE a.status = 'noshow'),
+       COUNT(*) FILTER (WHERE a.status = 'cancelled'),
+       COUNT(*) FILTER (WHERE a.status = 'cancelled'
+                        AND a.start - a.cancelled_at < make_interval(hours => v.late_cancel_hours)),
+       COUNT(*) FILTER (WHERE a.status = 'booked' AND a.local_date < %(today)s)
+FROM capacity_appointment a JOIN clinics_visittype v ON v.id = a.visit_type_id
+JOIN unnest(%(clinic_ids)s::bigint[], %(months)s::date[]) AS t(clinic_id, month)
+  ON t.clinic_id = a.clinic_id
+ AND a.local_date >= t.month AND a.local_date < t.month + interval '1 month'
+GROUP BY a.clinic_id, a.provider_id, a.is_new_patient, a.local_date
+"""
+# Appointments' slots as the template expansion keys them: provider, local day, local minute.
+BOOKED_SLOTS_SQL = """
+SELECT a.provider_id, a.local_date,
+       (EXTRACT(HOUR FROM a.start AT TIME ZONE c.timezone) * 60
+        + EXTRACT(MINUTE FROM a.start AT TIME ZONE c.timezone))::int
+FROM capacity_appointment a JOIN clinics_clinic c ON c.id = a.clinic_id
+WHERE a.local_date BETWEEN %(first)s AND %(last)s AND a.status <> 'cancelled'
+  AND a.provider_id IS NOT NULL
 """
 
 # What the scorecards read: per clinic × month × new/established, appointment outcomes.
@@ -156,8 +193,12 @@ def appointments_file(*, count: int, today: date, seed: int) -> bytes:
         ],
         ignore_index=True,
     )
-    return data.appointments_csv(
-        slots,
+    return data.appointments_csv(slots, *_codes(), count=count, today=today, seed=seed)
+
+
+def _codes() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The network's clinic codes, provider NPIs and visit types, as the file names them."""
+    return (
         pd.DataFrame.from_records(
             list(Clinic.objects.values_list("pk", "code")), columns=["clinic_id", "code"]
         ),
@@ -168,9 +209,6 @@ def appointments_file(*, count: int, today: date, seed: int) -> bytes:
             list(VisitType.objects.values_list("pk", "code", "minutes", "is_new_patient")),
             columns=["visit_type_id", "code", "minutes", "is_new_patient"],
         ),
-        count=count,
-        today=today,
-        seed=seed,
     )
 
 
@@ -197,14 +235,17 @@ def copy_floor(content: bytes) -> Timing:
 
 def import_figure(content: bytes) -> Timing:
     """The real import path: parse, check, write every row, the 3-year rule; one transaction."""
-    with stages(
-        {
-            "read": (importers, "read_csv"),
-            "check": (importers, "validate"),
-            "write": (services, "_appointments_write"),
-            "3-year rule": (services, "_new_patients_derive"),
-        }
-    ) as spent:
+    with (
+        stages(
+            {
+                "read": (importers, "read_csv"),
+                "check": (importers, "validate"),
+                "write": (services, "_appointments_write"),
+                "3-year rule": (services, "_new_patients_derive"),
+            }
+        ) as spent,
+        changes.held(),
+    ):  # the bench works the pipeline itself; no worker is kicked
         seconds, summary = timed(
             lambda: services.appointments_import(content=content, source=SOURCE)
         )
@@ -270,8 +311,8 @@ def caps_floor() -> Timing:
 
 
 def caps_figure(*, today: date) -> Timing:
-    """`plan_recompute` over every clinic: caps, headroom and targets for 12 months."""
-    seconds, written = timed(lambda: marketing_services.plan_recompute(today=today))
+    """`caps_recompute` over every clinic: caps, headroom and targets for 12 months."""
+    seconds, written = timed(lambda: marketing_services.caps_recompute(today=today))
     return Timing(seconds, {"rows": written})
 
 
@@ -307,6 +348,128 @@ def scorecard_figure(*, today: date) -> Timing:
     """`measurements_refresh`: every KPI for every scope, months and quarters of the window."""
     seconds, written = timed(lambda: scorecard_services.measurements_refresh(today=today))
     return Timing(seconds, {"rows": written})
+
+
+def pipeline_settle() -> dict[str, Any]:
+    """Drop the changes the full import recorded: the full figures above have just recomputed
+    every number they reach, so the day's run starts with no other work pending."""
+    reasons = sorted(
+        set(Change.objects.filter(job_id__isnull=True).values_list("reason", flat=True))
+    )
+    deleted, _ = Change.objects.filter(job_id__isnull=True).delete()
+    return {"changes": deleted, "reasons": reasons}
+
+
+def day_file(*, count: int, today: date, seed: int) -> bytes:
+    """A day's file from the scheduling system: `count` new appointments of every clinic,
+    booked by yesterday, on template slots still free over the DAY_SPAN_DAYS days from today
+    (double-booked only if too few are free)."""
+    last = today + timedelta(days=DAY_SPAN_DAYS - 1)
+    slots = selectors.supply_slots(first=today, last=last)[SLOT_COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(BOOKED_SLOTS_SQL, {"first": today, "last": last})
+        booked = pd.DataFrame.from_records(
+            cursor.fetchall(), columns=["provider_id", "date", "start_minute"]
+        )
+    booked = booked.astype({"date": "datetime64[s]", "start_minute": "float64"})
+    keys = ["provider_id", "date", "start_minute"]
+    free = slots.merge(booked.drop_duplicates(), on=keys, how="left", indicator=True)
+    free = free[free["_merge"] == "left_only"].drop(columns="_merge")
+    return data.appointments_csv(
+        free.reset_index(drop=True), *_codes(), count=count, today=today, seed=seed,
+        id_prefix=DAY_PREFIX,
+    )  # fmt: skip
+
+
+def day_figure(*, content: bytes, today: date) -> Timing:
+    """A day's file end to end: `appointments_import` of the CSV, as the cron command runs it,
+    then `pipeline.services.run_now` until every number the file reaches is fresh.
+
+    The phases are timed by wrapping the module functions the import and the pipeline call:
+    the import, taking the changes into a job, each clinic's rollups and its caps and targets,
+    the scorecards' measurements; what is left is the pipeline's own bookkeeping.
+    """
+    targets = {
+        "import": (services, "appointments_import"),
+        "take": (pipeline_services, "dirty_take"),
+        "rollups": (services, "rollups_recompute"),
+        "caps": (marketing_services, "caps_recompute"),
+        "measurements": (scorecard_services, "measurements_refresh"),
+    }
+
+    def day() -> tuple[dict[str, Any], list]:
+        with changes.held():  # run in this process, in the pipeline's order, as run_now does
+            summary = services.appointments_import(content=content, source=SOURCE)
+        return summary, pipeline_services.run_now(today=today)
+
+    with (
+        stages(targets) as spent,
+        stages({"caps: supply expansion": (marketing_selectors, "clinic_slots")}) as inner,
+    ):
+        seconds, (summary, jobs) = timed(day)
+    if len(jobs) != 1 or jobs[0].status != JobStatus.DONE or pipeline_services.changes_untaken():
+        raise RuntimeError(f"expected one finished job and nothing left: {jobs}")
+    job = jobs[0]
+    shares = list(JobClinic.objects.filter(job=job).values_list("seconds", flat=True))
+    phases = {**spent, "pipeline bookkeeping": seconds - sum(spent.values())}
+    return Timing(
+        seconds,
+        {
+            "summary": summary,
+            "phases": phases,
+            "caps_supply_expansion": inner["caps: supply expansion"],
+            "job": {
+                "changes": job.changes,
+                "clinics": job.clinics_total,
+                "months": [job.months_from, job.months_to],
+                "rollup_rows": job.rollup_rows,
+                "goal_rows": job.goals,
+                "measurements": job.measurements,
+                "clinic_seconds": {
+                    "min": min(shares),
+                    "median": statistics.median(shares),
+                    "max": max(shares),
+                },
+            },
+        },
+    )
+
+
+def day_floor(*, content: bytes, today: date) -> Timing:
+    """The least a day's file asks of the database: a raw COPY of its rows into a plain table,
+    plus one SQL GROUP BY of the demand figures over the clinic-months its rows fall in."""
+    copy = copy_floor(content)
+    touched = list(
+        Appointment.objects.filter(source=SOURCE, external_id__startswith=DAY_PREFIX)
+        .annotate(month=TruncMonth("local_date"))
+        .values_list("clinic_id", "month")
+        .distinct()
+    )
+    params = {
+        "held": tuple(compute.HELD_STATUSES),
+        "kept": tuple(compute.KEPT_STATUSES),
+        "today": today,
+        "clinic_ids": [c for c, _ in touched],
+        "months": [m for _, m in touched],
+    }
+
+    def query() -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(DAY_GROUP_BY_SQL, params)
+            return cursor.fetchall()
+
+    group_by, rows = timed(query)
+    return Timing(
+        copy.seconds + group_by,
+        {
+            "copy": copy.seconds,
+            "rows": copy.detail["rows"],
+            "group_by": group_by,
+            "groups": len(rows),
+            "clinic_months": len(touched),
+            "clinics": len({c for c, _ in touched}),
+        },
+    )
 
 
 def busiest_clinic() -> str:
