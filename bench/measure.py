@@ -58,7 +58,7 @@ CREATE TABLE {FLOOR_TABLE} (
 # The demand side of DESIGN §3 per clinic × provider × new/established × local day, with the
 # same figures compute.demand_daily sums (HELD, KEPT, no-shows, cancellations, late ones and
 # unresolved bookings).
-GROUP_BY_SQL = """
+DEMAND_FIGURES_SQL = """
 SELECT a.clinic_id, a.provider_id, a.is_new_patient, a.local_date,
        COALESCE(SUM(a.duration_minutes) FILTER (WHERE a.status IN %(held)s), 0),
        COUNT(*) FILTER (WHERE a.status IN %(held)s),
@@ -70,9 +70,11 @@ SELECT a.clinic_id, a.provider_id, a.is_new_patient, a.local_date,
                         AND a.start - a.cancelled_at < make_interval(hours => v.late_cancel_hours)),
        COUNT(*) FILTER (WHERE a.status = 'booked' AND a.local_date < %(today)s)
 FROM capacity_appointment a JOIN clinics_visittype v ON v.id = a.visit_type_id
-WHERE a.local_date BETWEEN %(first)s AND %(last)s
-GROUP BY a.clinic_id, a.provider_id, a.is_new_patient, a.local_date
 """
+DEMAND_GROUPS_SQL = "GROUP BY a.clinic_id, a.provider_id, a.is_new_patient, a.local_date\n"
+GROUP_BY_SQL = (
+    DEMAND_FIGURES_SQL + "WHERE a.local_date BETWEEN %(first)s AND %(last)s\n" + DEMAND_GROUPS_SQL
+)
 # What the cap engine reads from the appointments: per clinic × service line × patient ×
 # month × new/established, held and kept visits and minutes (cohorts, B, bookings).
 CAPS_GROUP_BY_SQL = """
@@ -86,23 +88,14 @@ GROUP BY 1, 2, 3, 4, 5
 """
 
 # The demand figures of GROUP_BY_SQL over just the clinic-months a day's file touched.
-DAY_GROUP_BY_SQL = """
-SELECT a.clinic_id, a.provider_id, a.is_new_patient, a.local_date,
-       COALESCE(SUM(a.duration_minutes) FILTER (WHERE a.status IN %(held)s), 0),
-       COUNT(*) FILTER (WHERE a.status IN %(held)s),
-       COALESCE(SUM(a.duration_minutes) FILTER (WHERE a.status IN %(kept)s), 0),
-       COUNT(*) FILTER (WHERE a.status IN %(kept)s),
-       COUNT(*) FILTER (WHERE a.status = 'noshow'),
-       COUNT(*) FILTER (WHERE a.status = 'cancelled'),
-       COUNT(*) FILTER (WHERE a.status = 'cancelled'
-                        AND a.start - a.cancelled_at < make_interval(hours => v.late_cancel_hours)),
-       COUNT(*) FILTER (WHERE a.status = 'booked' AND a.local_date < %(today)s)
-FROM capacity_appointment a JOIN clinics_visittype v ON v.id = a.visit_type_id
-JOIN unnest(%(clinic_ids)s::bigint[], %(months)s::date[]) AS t(clinic_id, month)
+DAY_GROUP_BY_SQL = (
+    DEMAND_FIGURES_SQL
+    + """JOIN unnest(%(clinic_ids)s::bigint[], %(months)s::date[]) AS t(clinic_id, month)
   ON t.clinic_id = a.clinic_id
  AND a.local_date >= t.month AND a.local_date < t.month + interval '1 month'
-GROUP BY a.clinic_id, a.provider_id, a.is_new_patient, a.local_date
 """
+    + DEMAND_GROUPS_SQL
+)
 # Appointments' slots as the template expansion keys them: provider, local day, local minute.
 BOOKED_SLOTS_SQL = """
 SELECT a.provider_id, a.local_date,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import pandas as pd
 from django.db.models import Count, Max, Min, Q, Sum
@@ -298,6 +299,30 @@ def utilization_per_clinic(*, first: date, last: date, clinic_ids: list[int]) ->
     return _whole_counts(compute.utilization_by(rows, "month", "clinic_id"))
 
 
+class ClinicsOverview(NamedTuple):
+    """A set of clinics' page: each clinic by month, their sum by month, and (asked for) each
+    of their regions over the whole window."""
+
+    per_clinic: pd.DataFrame
+    totals: pd.DataFrame
+    per_region: pd.DataFrame | None
+
+
+def utilization_overview(
+    *, first: date, last: date, clinic_ids: Iterable[int], scope: str, regions: bool = False
+) -> ClinicsOverview:
+    """The network's or a region's page from one read of the rollups, not one per table."""
+    clinic_ids = list(clinic_ids)
+    rows = rollup_frame(first=first, last=last, clinic_ids=clinic_ids)
+    totals = _whole_counts(compute.utilization_report(rows, "month"))
+    totals.insert(1, "scope", scope)
+    return ClinicsOverview(
+        per_clinic=_whole_counts(compute.utilization_by(rows, "month", "clinic_id")),
+        totals=totals,
+        per_region=_per_region(rows, clinic_ids) if regions else None,
+    )
+
+
 def _whole_counts(table: pd.DataFrame) -> pd.DataFrame:
     for name in REPORT_COUNTS:
         if name in table:
@@ -385,6 +410,10 @@ def utilization_per_region(*, first: date, last: date, clinic_ids: Iterable[int]
     with zero minutes and no utilization where nothing is rolled up.
     """
     clinic_ids = list(clinic_ids)
+    return _per_region(rollup_frame(first=first, last=last, clinic_ids=clinic_ids), clinic_ids)
+
+
+def _per_region(rows: pd.DataFrame, clinic_ids: list[int]) -> pd.DataFrame:
     clinics = pd.DataFrame.from_records(
         list(
             Clinic.objects.filter(pk__in=clinic_ids).values_list(
@@ -396,7 +425,7 @@ def utilization_per_region(*, first: date, last: date, clinic_ids: Iterable[int]
     labels = clinics.groupby(["region_id", "region", "name"], as_index=False).agg(
         clinics=("clinic_id", "count")
     )
-    rows = rollup_frame(first=first, last=last, clinic_ids=clinic_ids)
+    rows = rows.copy()
     rows["region_id"] = rows["clinic_id"].map(clinics.set_index("clinic_id")["region_id"])
     return _per_window(rows, "region_id", labels, keep_all=True).sort_values("region")
 

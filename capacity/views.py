@@ -129,34 +129,32 @@ class _ClinicsUtilizationView(PermissionRequiredMixin, View):
         """The scope's file-name stem, its clinics by id, and context of its own."""
         raise NotImplementedError
 
-    def totals(self, *, first: date, last: date, clinics: dict[int, Clinic]) -> pd.DataFrame:
-        """The scope's figures per month, summed over its clinics."""
+    def overview(
+        self, *, first: date, last: date, clinics: dict[int, Clinic]
+    ) -> selectors.ClinicsOverview:
+        """Each clinic by month and the scope's sum by month, from one read of the rollups."""
         raise NotImplementedError
 
-    def extra(
-        self, *, first: date, last: date, clinics: dict[int, Clinic], totals: pd.DataFrame
-    ) -> dict:
+    def extra(self, *, overview: selectors.ClinicsOverview) -> dict:
         return {}
 
     def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
         first, last, first_text, last_text = _months_asked(request, timezone.localdate())
         stem, clinics, context = self.scope(request, **kwargs)
-        per_clinic = selectors.utilization_per_clinic(
-            first=first, last=last, clinic_ids=list(clinics)
-        )
+        overview = self.overview(first=first, last=last, clinics=clinics)
+        per_clinic, totals = overview.per_clinic, overview.totals
         asked = request.GET.get("format")
         if asked == "csv":
             per_clinic.insert(
                 0, "clinic", per_clinic.pop("clinic_id").map(lambda c: clinics[c].code)
             )
             return _csv(per_clinic, f"{stem}-{first_text}-{last_text}.csv")
-        totals = self.totals(first=first, last=last, clinics=clinics)
         if asked == "totals.csv":
             return _csv(totals, f"{stem}-totals-{first_text}-{last_text}.csv")
         context.update(
             first=first_text, last=last_text, totals=totals.to_dict("records"),
             has_data=not per_clinic.empty, clinics=sorted(clinics.values(), key=lambda c: c.code),
-            **self.extra(first=first, last=last, clinics=clinics, totals=totals),
+            **self.extra(overview=overview),
         )  # fmt: skip
         if not per_clinic.empty:
             latest = per_clinic[per_clinic["period"] == per_clinic["period"].max()]
@@ -180,17 +178,16 @@ class NetworkUtilizationView(_ClinicsUtilizationView):
         clinics = {c.pk: c for c in clinic_selectors.clinic_list(user=request.user)}
         return "utilization", clinics, {}
 
-    def totals(self, *, first: date, last: date, clinics: dict[int, Clinic]) -> pd.DataFrame:
+    def overview(
+        self, *, first: date, last: date, clinics: dict[int, Clinic]
+    ) -> selectors.ClinicsOverview:
         # The user's part of the network: an organization's users see its clinics only.
-        return selectors.utilization_table_within(
-            first=first, last=last, clinic_ids=list(clinics), scope="network"
+        return selectors.utilization_overview(
+            first=first, last=last, clinic_ids=list(clinics), scope="network", regions=True
         )
 
-    def extra(
-        self, *, first: date, last: date, clinics: dict[int, Clinic], totals: pd.DataFrame
-    ) -> dict:
-        regions = selectors.utilization_per_region(first=first, last=last, clinic_ids=list(clinics))
-        return {"regions": regions.to_dict("records")}
+    def extra(self, *, overview: selectors.ClinicsOverview) -> dict:
+        return {"regions": overview.per_region.to_dict("records")}
 
 
 class RegionUtilizationView(_ClinicsUtilizationView):
@@ -206,13 +203,16 @@ class RegionUtilizationView(_ClinicsUtilizationView):
         }
         return f"utilization-{region.code}", clinics, {"region": region}
 
-    def totals(self, *, first: date, last: date, clinics: dict[int, Clinic]) -> pd.DataFrame:
-        # A region belongs to one organization, so its totals need no narrowing to the user.
-        return selectors.utilization_table(first=first, last=last, region=self.kwargs["code"])
+    def overview(
+        self, *, first: date, last: date, clinics: dict[int, Clinic]
+    ) -> selectors.ClinicsOverview:
+        # A region belongs to one organization: its clinics the user sees are all of them.
+        return selectors.utilization_overview(
+            first=first, last=last, clinic_ids=list(clinics), scope=self.kwargs["code"]
+        )
 
-    def extra(
-        self, *, first: date, last: date, clinics: dict[int, Clinic], totals: pd.DataFrame
-    ) -> dict:
+    def extra(self, *, overview: selectors.ClinicsOverview) -> dict:
+        totals = overview.totals
         return {"bars": charts.utilized_vs_unutilized(totals)} if not totals.empty else {}
 
 

@@ -16,6 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from capacity import compute, selectors, services
 from clinics.models import VisitType
@@ -149,6 +151,19 @@ def test_the_network_page_lists_regions_by_summed_minutes(client, ops_user, dril
     page = response.content.decode()
     assert f'href="/capacity/regions/NORTH/?{JULY}"' in page
     assert "48.3 %" in page and "12.5 %" in page
+
+
+def test_the_network_and_region_pages_read_the_rollups_once(client, ops_user, drill):
+    # given
+    client.force_login(ops_user)
+    for url in (f"/capacity/?{JULY}", f"/capacity/regions/NORTH/?{JULY}"):
+        # when
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        # then: the heatmap, the totals and the regions come from one read
+        assert response.status_code == 200
+        reads = [q for q in queries.captured_queries if "capacity_dailyrollup" in q["sql"]]
+        assert len(reads) == 1, url
 
 
 def test_a_region_without_rollups_says_what_to_import(client, ops_user, drill):
