@@ -46,16 +46,21 @@ def cap_inputs(
     months: int,
     today: date,
     slots: pd.DataFrame | None = None,
+    visits: pd.DataFrame | None = None,
 ) -> CapInputs:
     """The engine's inputs: supply from the templates (and imported calendars) month by month,
     the bookings already made, the trailing no-show rate, B's base, past cohorts' arrivals and
     the follow-up profile (configured on the service line, else learned at this clinic).
 
     `slots` (from `clinic_slots`) saves expanding the clinic's supply once per service line;
-    when it does not cover the months needed, they are expanded here."""
+    when it does not cover the months needed, they are expanded here. `visits` (from
+    `clinic_visits`, over the same `first` and `months`) likewise saves a read per line."""
     periods = [compute.month_add(first, n) for n in range(months)]
     current = today.strftime("%Y-%m")
-    visits = _visits(clinic=clinic, service_line=service_line, first=first, months=months)
+    if visits is None:
+        visits = _visits(clinic=clinic, service_line=service_line, first=first, months=months)
+    else:
+        visits = visits[visits["service_line_id"] == service_line.pk][compute.VISIT_COLUMNS]
     new_patients, followups = compute.cohorts(visits)
     profile = compute.followup_profile(
         new_patients, followups, current_month=current, configured=service_line.followup_profile
@@ -160,21 +165,38 @@ def _visit_length(slots: pd.DataFrame, service_line: ServiceLine, *, new: bool) 
 def _visits(*, clinic: Clinic, service_line: ServiceLine, first: str, months: int) -> pd.DataFrame:
     """This clinic × service line's appointments, from the months that cohorts and B read (two
     follow-up windows back) to the end of the horizon, in compute.VISIT_COLUMNS."""
+    return clinic_visits(clinic=clinic, first=first, months=months, service_line=service_line)[
+        compute.VISIT_COLUMNS
+    ]
+
+
+def clinic_visits(
+    *, clinic: Clinic, first: str, months: int, service_line: ServiceLine | None = None
+) -> pd.DataFrame:
+    """`_visits` of one service line, or of all a clinic's lines at once with their
+    `service_line_id` (one read serves every line's caps)."""
     back = compute.month_add(first, -2 * (compute.FOLLOWUP_MONTHS + 1))
     until = capacity_compute.month_end(date.fromisoformat(f"{compute.month_add(first, months)}-01"))
     rows = Appointment.objects.filter(
-        clinic=clinic,
-        visit_type__service_line=service_line,
-        local_date__range=(date.fromisoformat(f"{back}-01"), until),
-    ).values_list("patient_key", "local_date", "is_new_patient", "status", "duration_minutes")
-    frame = pd.DataFrame.from_records(
-        list(rows), columns=["patient_key", "date", "is_new_patient", "status", "minutes"]
+        clinic=clinic, local_date__range=(date.fromisoformat(f"{back}-01"), until)
     )
+    if service_line is not None:
+        rows = rows.filter(visit_type__service_line=service_line)
+    columns = ["patient_key", "date", "is_new_patient", "status", "minutes", "service_line_id"]
+    frame = pd.DataFrame.from_records(
+        list(
+            rows.values_list(
+                "patient_key", "local_date", "is_new_patient", "status", "duration_minutes",
+                "visit_type__service_line_id",
+            )
+        ),
+        columns=columns,
+    )  # fmt: skip
     frame["month"] = _months_of(frame["date"])
     frame["kept"] = frame["status"].isin([s.value for s in KEPT])
     frame["held"] = frame["status"].isin([s.value for s in HELD])
     frame["is_new_patient"] = frame["is_new_patient"].astype(bool)
-    return frame[compute.VISIT_COLUMNS]
+    return frame[[*compute.VISIT_COLUMNS, "service_line_id"]]
 
 
 def _months_of(dates: pd.Series) -> pd.Series:
@@ -213,11 +235,12 @@ def caps_table(
     today: date,
     goals: Iterable[NewPatientGoal] = (),
     slots: pd.DataFrame | None = None,
+    visits: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """`compute.caps` over the horizon with the goals' requests and approved overrides."""
     inputs = cap_inputs(
         clinic=clinic, service_line=service_line, first=first, months=months, today=today,
-        slots=slots,
+        slots=slots, visits=visits,
     )  # fmt: skip
     frame = inputs.months.copy()
     frame["requested"] = None

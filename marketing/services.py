@@ -137,7 +137,12 @@ RECOMPUTED_FIELDS = [
 
 
 def goals_recompute(
-    *, clinic: Clinic, service_line: ServiceLine, today: date, slots: pd.DataFrame | None = None
+    *,
+    clinic: Clinic,
+    service_line: ServiceLine,
+    today: date,
+    slots: pd.DataFrame | None = None,
+    visits: pd.DataFrame | None = None,
 ) -> int:
     """Solve the horizon's caps with the stored requests and approved overrides, and store for
     every month its cap, binding constraint, headroom and target, and (for a request above the
@@ -154,7 +159,7 @@ def goals_recompute(
     }
     table = selectors.caps_table(
         clinic=clinic, service_line=service_line, first=first, months=HORIZON_MONTHS,
-        today=today, goals=goals.values(), slots=slots,
+        today=today, goals=goals.values(), slots=slots, visits=visits,
     )  # fmt: skip
     now = timezone.now()
     new, stored, settled = [], [], []
@@ -207,10 +212,11 @@ def caps_recompute(*, today: date, clinic_ids: Iterable[int] | None = None) -> i
         slots = selectors.clinic_slots(
             clinic=clinic, first=_month(today), months=HORIZON_MONTHS + compute.FOLLOWUP_MONTHS
         )
+        visits = selectors.clinic_visits(clinic=clinic, first=_month(today), months=HORIZON_MONTHS)
         for line in clinic.service_lines.all():
             with transaction.atomic():
                 written += goals_recompute(
-                    clinic=clinic, service_line=line, today=today, slots=slots
+                    clinic=clinic, service_line=line, today=today, slots=slots, visits=visits
                 )
     logger.info("plan.recomputed", extra={"goals": written})
     return written
