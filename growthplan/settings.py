@@ -206,7 +206,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pipeline.tasks.pipeline_nightly",
         "schedule": crontab(hour=2, minute=30),
     },
-    # Starts the pipeline for changes whose own start never reached a worker (a broker hiccup).
+    # Starts changes whose own start never reached a worker, and sends again the steps of a job
+    # that stopped moving (its worker died with them).
     "pipeline-sweep": {
         "task": "pipeline.tasks.pipeline_sweep",
         "schedule": 60.0,

@@ -41,6 +41,9 @@ class RecomputeJob(models.Model):
         default=0, help_text="Scorecard measurements written."
     )
     kpis_queued = models.BooleanField(default=False)
+    moved_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a step of it last began or ended."
+    )
     messages = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
 

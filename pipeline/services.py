@@ -13,10 +13,10 @@ import logging
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from capacity import selectors as capacity_selectors
@@ -123,9 +123,9 @@ def job_clinic_ids(*, job: RecomputeJob) -> list[int]:
 
 
 def _started(job: RecomputeJob) -> None:
-    RecomputeJob.objects.filter(pk=job.pk, started_at__isnull=True).update(
-        started_at=timezone.now()
-    )
+    now = timezone.now()
+    RecomputeJob.objects.filter(pk=job.pk).update(moved_at=now)
+    RecomputeJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=now)
     RecomputeJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING)
 
 
@@ -161,6 +161,8 @@ def clinic_refresh(*, job: RecomputeJob, clinic_id: int, today: date, worker: st
     rows = goals = 0
     clinic = Clinic.objects.filter(pk=clinic_id).first()
     with clinic_lock(clinic_id):
+        if JobClinic.objects.filter(pk=share.pk, done=True).exists():
+            return False  # a second delivery waited for the first, which finished it
         if clinic is None:
             _message(job, f"clinic #{clinic_id} was deleted before its recompute; skipped")
         else:
@@ -182,6 +184,7 @@ def clinic_refresh(*, job: RecomputeJob, clinic_id: int, today: date, worker: st
             clinics_done=F("clinics_done") + 1,
             rollup_rows=F("rollup_rows") + rows,
             goals=F("goals") + goals,
+            moved_at=timezone.now(),
         )
     return kpis_due(job=job)
 
@@ -248,3 +251,30 @@ def run_now(*, today: date) -> list[RecomputeJob]:
 
 def changes_untaken() -> bool:
     return Change.objects.filter(job_id__isnull=True).exists()
+
+
+# A job with no step begun or ended for this long lost its tasks (a worker killed whole, a
+# broker that dropped them): its remaining steps are sent again. A step still running when it
+# is sent again is harmless: the second waits for the clinic's lock and finds it done.
+STALLED_AFTER = timedelta(minutes=10)
+
+
+def jobs_stalled(*, now: datetime) -> list[RecomputeJob]:
+    """Queued or running jobs that have not moved for `STALLED_AFTER`."""
+    quiet_since = now - STALLED_AFTER
+    return list(
+        RecomputeJob.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+        .filter(Q(moved_at__lt=quiet_since) | Q(moved_at__isnull=True, queued_at__lt=quiet_since))
+        .order_by("pk")
+    )
+
+
+def job_resumed(*, job: RecomputeJob) -> tuple[list[int], bool]:
+    """What a stalled job still has to do: its clinics not done, and whether its KPI step is
+    to be sent again (its clinics are done, but it is not). Marks it as moved now."""
+    RecomputeJob.objects.filter(pk=job.pk).update(moved_at=timezone.now())
+    remaining = job_clinic_ids(job=job)
+    if remaining:
+        return remaining, False
+    RecomputeJob.objects.filter(pk=job.pk).update(kpis_queued=True)
+    return [], True

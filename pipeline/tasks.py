@@ -69,6 +69,13 @@ def pipeline_nightly() -> None:
 
 @shared_task(**RETRY)
 def pipeline_sweep() -> None:
-    """Beat, every minute: run changes whose kick never reached a worker."""
+    """Beat, every minute: run changes whose kick never reached a worker, and send again the
+    steps of jobs that stopped moving (their worker died with its tasks)."""
     if services.changes_untaken():
         pipeline_run.delay()
+    for job in services.jobs_stalled(now=timezone.now()):
+        clinic_ids, kpis = services.job_resumed(job=job)
+        for clinic_id in clinic_ids:
+            clinic_refresh.delay(job.pk, clinic_id)
+        if kpis:
+            kpis_refresh.delay(job.pk)
